@@ -1,0 +1,57 @@
+# The two commands of the README:
+#   make run   - make a virtual environment, install, serve http://127.0.0.1:5000
+#   make test  - install the test tools and the Debian packages the suite needs, run ruff and pytest
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint format system-deps serve-shared screenshots bench codes clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+system-deps:
+	@bash scripts/ensure-system-deps.sh
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(VENV)/.dev-installed system-deps lint
+	$(BIN)/python scripts/codes_table.py --check
+	$(BIN)/python -m pytest
+
+codes: $(VENV)/.dev-installed
+	$(BIN)/python scripts/codes_table.py --write
+
+serve-shared: $(VENV)/.installed
+	INSPECTOR_MODE=shared $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+screenshots: $(VENV)/.dev-installed system-deps
+	$(BIN)/python scripts/screenshots.py
+
+bench: $(VENV)/.dev-installed system-deps
+	$(BIN)/python bench/token.py
+	$(BIN)/python bench/connection.py
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

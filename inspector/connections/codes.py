@@ -1,0 +1,1 @@
+"""The connection inspector's finding codes (api.md, connection section)."""

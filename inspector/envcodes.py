@@ -1,0 +1,1 @@
+"""The environment check's finding codes (api.md, env section)."""

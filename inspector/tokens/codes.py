@@ -1,0 +1,1 @@
+"""The token inspector's finding codes (api.md, token section)."""

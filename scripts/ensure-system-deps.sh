@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the test suite needs are here: a PostgreSQL server (initdb, pg_ctl)
+# and Chromium. Installs them with apt-get when missing and possible (root), else says how, in one line.
+set -euo pipefail
+
+have_pg() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
+have_chromium() { command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; }
+
+missing=()
+have_pg || missing+=(postgresql)
+have_chromium || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing ${missing[*]} from Debian packages ..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+echo "missing ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (Debian/Ubuntu) and try again" >&2
+exit 1

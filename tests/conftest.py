@@ -1,0 +1,66 @@
+"""Flask's app/client/runner fixtures; the real servers and browser live in tests/fixtures/."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspector import create_app
+
+pytest_plugins = [
+    "tests.fixtures.keys",
+    "tests.fixtures.postgres",
+    "tests.fixtures.servers",
+    "tests.fixtures.browser",
+]
+
+_OUR_VARS = (
+    "INSPECTOR_MODE",
+    "SECRET_KEY",
+    "INSPECTOR_ENV_FILE",
+    "INSPECTOR_ACCESS_PASSWORD",
+    "INSPECTOR_TRUSTED_USER_HEADER",
+    "INSPECTOR_ALLOWED_HOSTS",
+    "INSPECTOR_ALLOWED_NETWORKS",
+    "INSPECTOR_ALLOW_CONFIGURED_SECRETS",
+    "INSPECTOR_MAX_BODY",
+    "INSPECTOR_PROBE_TIMEOUT",
+    "SUPABASE_JWT_SECRET",
+    "SUPABASE_URL",
+    "DATABASE_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch, tmp_path_factory):
+    """Keep the developer's own environment and .env out of every test."""
+    for name in _OUR_VARS:
+        monkeypatch.delenv(name, raising=False)
+    missing = tmp_path_factory.mktemp("noenv") / ".env"
+    monkeypatch.setenv("INSPECTOR_ENV_FILE", str(missing))
+
+
+@pytest.fixture
+def make_app():
+    """create_app with test defaults, overridable per test."""
+
+    def _make(**overrides):
+        config = {"TESTING": True, "WTF_CSRF_ENABLED": False}
+        config.update(overrides)
+        return create_app(config)
+
+    return _make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
