@@ -1,4 +1,4 @@
-"""Settings: defaults, then the environment (INSPECTOR_*), then the dict a test passes; fail fast."""
+"""Settings: defaults, then the environment (INSPECTOR_*), then the dict a test passes."""
 
 from __future__ import annotations
 
