@@ -1,20 +1,297 @@
 // Small progressive enhancements; every page works without this file.
+// CSP: this is the only script; it never writes HTML from data (textContent only) and never
+// touches element.style (classes and SVG attributes only).
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
-  // Copy buttons: reveal them (they are hidden without JavaScript) and copy the next <pre>.
-  for (const button of document.querySelectorAll("button.copy")) {
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      const figure = button.closest("figure, .copyable");
-      const pre = figure ? figure.querySelector("pre, code") : null;
-      if (!pre) return;
-      try {
-        await navigator.clipboard.writeText(pre.innerText);
-        button.textContent = "Copied";
-      } catch (e) {
-        button.textContent = "Select and copy";
+
+(() => {
+  const announcer = () => document.getElementById("announcer");
+
+  /** Say something to screen readers through the polite live region. */
+  function announce(text) {
+    const region = announcer();
+    if (!region) return;
+    region.textContent = "";
+    // A fresh text node after a tick, so the same message ("Copied") is announced again.
+    window.setTimeout(() => { region.textContent = text; }, 50);
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  // ---------- copy buttons ----------
+
+  function copySource(button) {
+    const holder = button.closest("figure, .copyable");
+    if (!holder) return null;
+    return holder.querySelector("pre") || holder.querySelector("code");
+  }
+
+  function legacyCopy(text) {
+    const area = el("textarea", "visually-hidden");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.setAttribute("aria-hidden", "true");
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  function selectContents(node) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  async function copy(button) {
+    const source = copySource(button);
+    if (!source) return;
+    const text = source.textContent;
+    let ok = false;
+    if (navigator.clipboard && window.isSecureContext) {
+      try { await navigator.clipboard.writeText(text); ok = true; } catch (e) { ok = false; }
+    }
+    if (!ok) ok = legacyCopy(text);
+    window.clearTimeout(button._resetTimer);
+    if (ok) {
+      button.dataset.state = "copied";
+      button.textContent = "Copied";
+      announce("Copied");
+    } else {
+      selectContents(source);
+      button.dataset.state = "failed";
+      button.textContent = "Press Ctrl+C";
+      announce("Selected: press Control C to copy");
+    }
+    button._resetTimer = window.setTimeout(() => {
+      button.textContent = "Copy";
+      delete button.dataset.state;
+    }, 2000);
+  }
+
+  function initCopyButtons(root) {
+    for (const button of root.querySelectorAll("button.copy")) {
+      if (button.dataset.ready) continue;
+      button.dataset.ready = "1";
+      button.hidden = false;
+      button.addEventListener("click", () => { copy(button); });
+    }
+  }
+
+  // ---------- show / hide secret fields ----------
+
+  function initSecretToggles(root) {
+    for (const field of root.querySelectorAll('[data-secret="1"]')) {
+      if (field.dataset.ready || !field.id) continue;
+      field.dataset.ready = "1";
+      const isPassword = field.tagName === "INPUT" && field.type === "password";
+      const button = el("button", "reveal small");
+      button.type = "button";
+      button.setAttribute("aria-controls", field.id);
+      const label = document.querySelector(`label[for="${CSS.escape(field.id)}"]`);
+      const name = label ? label.textContent.trim() : "field";
+      let hidden = isPassword;
+      const render = () => {
+        button.textContent = hidden ? "Show" : "Hide";
+        button.setAttribute("aria-label", `${hidden ? "Show" : "Hide"} ${name}`);
+        button.setAttribute("aria-pressed", hidden ? "false" : "true");
+        if (field.tagName === "INPUT") field.type = hidden ? "password" : "text";
+        else field.classList.toggle("concealed", hidden);
+      };
+      button.addEventListener("click", () => {
+        hidden = !hidden;
+        render();
+        announce(hidden ? `${name} hidden` : `${name} shown`);
+      });
+      render();
+      // Put the button on the label's line: <div class="field-head"><label/>button</div>.
+      if (label && label.parentElement === field.parentElement) {
+        const head = el("div", "field-head");
+        label.insertAdjacentElement("beforebegin", head);
+        head.append(label, button);
+      } else {
+        field.insertAdjacentElement("afterend", button);
       }
-      setTimeout(() => { button.textContent = "Copy"; }, 1500);
+    }
+  }
+
+  // ---------- Ctrl/Cmd+Enter submits from a textarea ----------
+
+  function initSubmitShortcut() {
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+      const target = event.target;
+      if (!(target instanceof HTMLTextAreaElement) || !target.form) return;
+      event.preventDefault();
+      target.form.requestSubmit();
     });
   }
-});
+
+  // ---------- token page: re-inspect as you type, through the JSON API ----------
+
+  const SIGNATURE_LOOK = {
+    valid: ["ok", "✔"], invalid: ["error", "✖"], wrong_key_type: ["error", "✖"],
+    key_not_found: ["error", "✖"], unsigned: ["error", "✖"], bad_key: ["error", "✖"],
+    not_checked: ["muted", "–"], not_applicable: ["muted", "–"],
+  };
+  const SEVERITY_ICON = { error: "✖", warning: "▲", info: "ℹ" };
+
+  function badge(text, kind, icon) {
+    const node = el("span", `badge badge-${kind}`);
+    if (icon) {
+      const i = el("span", "", icon);
+      i.setAttribute("aria-hidden", "true");
+      node.append(i, " ");
+    }
+    node.append(text);
+    return node;
+  }
+
+  function liveRegion(form) {
+    let region = document.getElementById("live-summary");
+    if (!region) {
+      region = el("div", "live-summary");
+      region.id = "live-summary";
+      region.setAttribute("aria-live", "polite");
+      region.setAttribute("aria-atomic", "true");
+      region.hidden = true;
+      form.appendChild(region);
+    }
+    return region;
+  }
+
+  function requestBody(form) {
+    const value = (name) => {
+      const f = form.elements.namedItem(name);
+      return f && typeof f.value === "string" ? f.value : "";
+    };
+    const body = { token: value("token") };
+    for (const name of ["key", "audience", "project"]) {
+      if (value(name).trim()) body[name] = value(name);
+    }
+    const leeway = value("leeway").trim();
+    if (leeway && !Number.isNaN(Number(leeway))) body.leeway = Number(leeway);
+    const configured = form.elements.namedItem("use_configured_secret");
+    if (configured && configured.type === "checkbox" && configured.checked) body.use_configured_secret = true;
+    return body;
+  }
+
+  function renderSummary(region, report) {
+    region.replaceChildren();
+    const line = el("div", "live-line");
+    line.append(el("strong", "", "As you type:"));
+    if (report.kind) {
+      const kind = el("span", "badge badge-kind", report.kind);
+      kind.dataset.kind = report.kind;
+      line.append(kind);
+    }
+    const sig = report.signature || {};
+    if (sig.status) {
+      const [kind, icon] = SIGNATURE_LOOK[sig.status] || ["muted", "•"];
+      const b = badge(`signature ${sig.status.replaceAll("_", " ")}`, kind, icon);
+      b.dataset.status = sig.status;
+      line.append(b);
+    }
+    region.append(line);
+    const findings = Array.isArray(report.findings) ? report.findings : [];
+    const first = findings.find((f) => f.severity === "error") || findings.find((f) => f.severity === "warning");
+    if (first) {
+      const p = el("p", `live-first finding-${first.severity}`);
+      const sev = el("span", `sev sev-${first.severity}`);
+      const icon = el("span", "", SEVERITY_ICON[first.severity] || "•");
+      icon.setAttribute("aria-hidden", "true");
+      sev.append(icon, ` ${first.severity}`);
+      p.append(sev, " ", el("strong", "", first.title));
+      if (first.detail) p.append(": ", first.detail);
+      region.append(p);
+      if (first.fix) {
+        const fix = el("p", "fix");
+        fix.append(el("span", "fix-label", "Fix:"), ` ${first.fix}`);
+        region.append(fix);
+      }
+    } else {
+      region.append(el("p", "sev-ok", "No errors or warnings."));
+    }
+    region.append(el("p", "live-note", "Press Inspect for the full report."));
+    region.hidden = false;
+  }
+
+  function initLiveToken() {
+    const form = document.getElementById("token-form");
+    if (!form || !window.fetch || form.dataset.live === "off") return;
+    const api = form.dataset.api || "/api/v1/token";
+    const region = liveRegion(form);
+    let timer = 0;
+    let controller = null;
+    let seq = 0;
+
+    async function inspect() {
+      const body = requestBody(form);
+      if (!body.token.trim()) {
+        region.hidden = true;
+        region.replaceChildren();
+        return;
+      }
+      if (controller) controller.abort();
+      controller = new AbortController();
+      const mine = ++seq;
+      region.setAttribute("aria-busy", "true");
+      try {
+        const response = await fetch(api, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body),
+          credentials: "same-origin",
+          cache: "no-store",
+          signal: controller.signal,
+        });
+        const data = await response.json().catch(() => null);
+        if (mine !== seq) return;
+        if (response.ok && data) {
+          renderSummary(region, data);
+        } else {
+          region.replaceChildren(el("p", "muted",
+            (data && data.error && data.error.message) || `Live check unavailable (${response.status}).`));
+          region.hidden = false;
+        }
+      } catch (e) {
+        if (e && e.name === "AbortError") return;
+        if (mine === seq) {
+          region.replaceChildren(el("p", "muted", "Live check unavailable: press Inspect."));
+          region.hidden = false;
+        }
+      } finally {
+        if (mine === seq) region.removeAttribute("aria-busy");
+      }
+    }
+
+    const schedule = (event) => {
+      if (event && event.target === region) return;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(inspect, 300);
+    };
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+  }
+
+  function init() {
+    initCopyButtons(document);
+    initSecretToggles(document);
+    initSubmitShortcut();
+    initLiveToken();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+
+  // For tests and other scripts: re-run the enhancements on content added later.
+  window.inspector = { initCopyButtons, initSecretToggles, announce };
+})();

@@ -1,0 +1,193 @@
+"""Screenshots of every page, light and dark, narrow and wide, with real example input.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--pages home,token,...]
+
+Starts the app on a free loopback port, drives the system's Chromium with Playwright, fills each
+inspector with example input made on the spot (a freshly minted, expired Supabase-style token; a
+connection string to a refused loopback port; a .env with mismatched keys) and saves one viewport
+PNG per page, theme and width: `<page>-<light|dark>-<narrow|wide>.png`. Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import jwt  # noqa: E402
+from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
+
+from inspector import create_app  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDTHS = {"narrow": {"width": 390, "height": 844}, "wide": {"width": 1366, "height": 900}}
+THEMES = ("light", "dark")
+REF = "abcdefghijklmnopqrst"
+SECRET = "a-project-jwt-secret-that-is-long-enough-123"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def examples() -> dict[str, dict[str, str]]:
+    """Example inputs, minted now, so times read naturally ("expired 3 h ago")."""
+    now = int(time.time())
+    user_token = jwt.encode(
+        {
+            "iss": f"https://{REF}.supabase.co/auth/v1",
+            "sub": "8d7c2f7e-1c2b-4c4e-9d61-3f0b5f1e2a10",
+            "aud": "authenticated",
+            "exp": now - 3 * 3600 - 12 * 60,
+            "iat": now - 4 * 3600 - 12 * 60,
+            "email": "dev@example.com",
+            "role": "authenticated",
+            "aal": "aal1",
+            "session_id": "0f4c3a8e-6a0b-4e59-9a7e-5b1d6d0c9e21",
+            "is_anonymous": False,
+        },
+        SECRET,
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
+    anon = jwt.encode(
+        {
+            "iss": "supabase",
+            "ref": REF,
+            "role": "anon",
+            "iat": now - 86400,
+            "exp": now + 315_360_000,
+        },
+        SECRET,
+        algorithm="HS256",
+    )
+    service = jwt.encode(
+        {
+            "iss": "supabase",
+            "ref": REF,
+            "role": "service_role",
+            "iat": now - 86400,
+            "exp": now + 315_360_000,
+        },
+        SECRET,
+        algorithm="HS256",
+    )
+    env_text = (
+        f"SUPABASE_URL=https://{REF}.supabase.co\n"
+        f"SUPABASE_ANON_KEY={anon}\n"
+        f"NEXT_PUBLIC_SUPABASE_SERVICE_ROLE_KEY={service}\n"
+        f'SUPABASE_JWT_SECRET="{anon}"\n'
+        "DATABASE_URL=postgres://postgres:[YOUR-PASSWORD]@db.zyxwvutsrqponmlkjihg.supabase.co:5432/postgres\n"
+    )
+    return {
+        "token": {"token": f"Bearer {user_token}", "key": SECRET, "audience": "authenticated"},
+        "connection": {"url": "postgresql://postgres:hunter2@127.0.0.1:1/postgres?sslmode=require"},
+        "env": {"text": env_text},
+    }
+
+
+def fill_and_submit(page, form_id: str, values: dict[str, str]) -> bool:
+    """Fill the named fields of form `form_id` and submit it; False if the form is not there."""
+    form = page.locator(f"form#{form_id}")
+    if form.count() == 0:
+        return False
+    for name, value in values.items():
+        field = form.locator(f'[name="{name}"]')
+        if field.count():
+            field.first.fill(value)
+    with page.expect_navigation():
+        form.locator('button[type="submit"], input[type="submit"]').first.click()
+    return True
+
+
+def shoot(base: str, out: Path, pages: list[str]) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    inputs = examples()
+    made: list[Path] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        for theme in THEMES:
+            for width_name, viewport in WIDTHS.items():
+                context = browser.new_context(
+                    base_url=base, viewport=viewport, color_scheme=theme, reduced_motion="reduce"
+                )
+                page = context.new_page()
+                for name in pages:
+                    if name == "home":
+                        page.goto("/")
+                    else:
+                        page.goto(f"/{name}")
+                        fill_and_submit(page, f"{name}-form", inputs.get(name, {}))
+                    page.wait_for_load_state("load")
+                    # The first screen after submitting is what the user sees: if the page put
+                    # the result out of view (no #result anchor), show where it starts.
+                    if width_name == "narrow" and name != "home":
+                        page.evaluate(
+                            "() => { const r = document.getElementById('result');"
+                            " if (r && !location.hash) r.scrollIntoView(); }"
+                        )
+                    path = out / f"{name}-{theme}-{width_name}.png"
+                    page.screenshot(path=str(path), full_page=False)
+                    made.append(path)
+                context.close()
+        browser.close()
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--pages", default="home,token,connection,env")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"Chromium not found at {CHROMIUM}: run `make system-deps`", file=sys.stderr)
+        return 1
+    # The developer's own configuration stays out of the pictures.
+    for name in ("SUPABASE_JWT_SECRET", "SUPABASE_URL", "DATABASE_URL", "INSPECTOR_MODE"):
+        os.environ.pop(name, None)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "INSPECTOR_MODE": "local",
+                "INSPECTOR_ENV_FILE": str(Path(tmp) / "missing.env"),
+                "INSPECTOR_PROBE_TIMEOUT": 2.0,
+            }
+        )
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_Quiet)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            made = shoot(f"http://127.0.0.1:{port}", out, args.pages.split(","))
+        finally:
+            server.shutdown()
+    for path in made:
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"{shown}  {path.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
