@@ -1,8 +1,16 @@
 """The WSGI entry point: the only place with start-up side effects."""
 
+import sys
+
 from dotenv import load_dotenv
 
 from inspector import create_app
+from inspector.config import ConfigError
 
 load_dotenv()
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as exc:
+    print(f"inspector: cannot start: {exc}", file=sys.stderr)
+    # 3 is gunicorn's "worker failed to boot": its master stops instead of respawning forever.
+    raise SystemExit(3) from None

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
+
+from inspector import netpolicy
 
 
 class ConfigError(Exception):
@@ -28,6 +32,22 @@ DEFAULTS: dict[str, Any] = {
     "INSPECTOR_RATE_LIMIT": "30 per minute",
     "INSPECTOR_LOGIN_RATE_LIMIT": "10 per minute",
     "INSPECTOR_RATELIMIT_STORAGE_URI": "memory://",
+    # Rate limits: on in shared mode, off in local mode, unless set.
+    "INSPECTOR_RATE_LIMIT_ENABLED": None,
+    # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host/-Prefix are trusted
+    # from that many hops); 0: none, the headers are ignored.
+    "INSPECTOR_PROXY_FIX": 0,
+    # Shared mode: hours a team-password login lasts.
+    "INSPECTOR_SESSION_HOURS": 12.0,
+}
+
+# Flask settings every mode uses: the session cookie carries only the CSRF token and, in shared
+# mode, the login mark. Secure is decided per request (https or not): see web/security.py.
+FLASK_DEFAULTS: dict[str, Any] = {
+    "SESSION_COOKIE_NAME": "inspector_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "SESSION_COOKIE_SECURE": False,
 }
 
 # Variables read from the environment, and how to read each.
@@ -44,16 +64,20 @@ _CASTS: dict[str, Any] = {
     "INSPECTOR_PROBE_TIMEOUT": float,
     "INSPECTOR_PROBE_TIMEOUT_MAX": float,
     "INSPECTOR_MAX_CONCURRENT_PROBES": int,
+    "INSPECTOR_PROXY_FIX": int,
+    "INSPECTOR_SESSION_HOURS": float,
 }
 
 # Secret keys that are placeholders, not keys.
 _WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 
 
 def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None):
     """The effective settings, validated. Raises ConfigError when they cannot work."""
     env = os.environ if environ is None else environ
-    settings = dict(DEFAULTS)
+    settings = dict(FLASK_DEFAULTS)
+    settings.update(DEFAULTS)
     for name in DEFAULTS:
         if name in env and env[name] != "":
             settings[name] = env[name]
@@ -63,11 +87,18 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
             settings[name] = cast(settings[name])
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{name} must be a number, got {settings[name]!r}") from exc
+    enabled = settings["INSPECTOR_RATE_LIMIT_ENABLED"]
+    settings["INSPECTOR_RATE_LIMIT_ENABLED"] = (
+        is_shared(settings) if enabled is None or enabled == "" else _as_bool(enabled)
+    )
     validate(settings)
     if not settings["SECRET_KEY"]:
         # Local mode: a random key per process is enough for CSRF tokens.
         settings["SECRET_KEY"] = secrets.token_hex(32)
+    # Werkzeug enforces this on the stream too, so a chunked body without Content-Length
+    # is cut off at the limit (413) instead of being read whole.
     settings["MAX_CONTENT_LENGTH"] = settings["INSPECTOR_MAX_BODY"]
+    settings["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings["INSPECTOR_SESSION_HOURS"])
     return settings
 
 
@@ -79,20 +110,73 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise ConfigError("INSPECTOR_MAX_BODY must be a positive number of bytes")
     if not 0 < settings["INSPECTOR_PROBE_TIMEOUT"] <= settings["INSPECTOR_PROBE_TIMEOUT_MAX"]:
         raise ConfigError("INSPECTOR_PROBE_TIMEOUT must be above 0 and at most 30 seconds")
+    if settings["INSPECTOR_PROXY_FIX"] < 0:
+        raise ConfigError("INSPECTOR_PROXY_FIX must be the number of proxies in front (0 or more)")
+    if settings["INSPECTOR_SESSION_HOURS"] <= 0:
+        raise ConfigError("INSPECTOR_SESSION_HOURS must be above 0")
+    _validate_allow_lists(settings)
+    _validate_rate_limits(settings)
     if mode == "shared":
-        key = settings.get("SECRET_KEY") or ""
-        if key.strip().lower() in _WEAK_SECRET_KEYS or len(key) < 16:
+        _validate_shared(settings)
+
+
+def _validate_shared(settings: Mapping[str, Any]) -> None:
+    key = settings.get("SECRET_KEY") or ""
+    if not isinstance(key, str | bytes) or len(key) < 16 or _is_placeholder(key):
+        raise ConfigError(
+            "shared mode needs a real SECRET_KEY (at least 16 random characters), "
+            "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    password = settings.get("INSPECTOR_ACCESS_PASSWORD")
+    header = settings.get("INSPECTOR_TRUSTED_USER_HEADER")
+    if not password and not header:
+        raise ConfigError(
+            "shared mode needs an access gate: set INSPECTOR_ACCESS_PASSWORD (a team password) "
+            "or INSPECTOR_TRUSTED_USER_HEADER (your reverse proxy's authenticated-user header)"
+        )
+    if password and len(str(password)) < 8:
+        raise ConfigError("INSPECTOR_ACCESS_PASSWORD must be at least 8 characters long")
+    if header and not _HEADER_NAME.match(str(header)):
+        raise ConfigError(
+            f"INSPECTOR_TRUSTED_USER_HEADER must be a header name like X-Forwarded-User, "
+            f"got {header!r}"
+        )
+
+
+def _is_placeholder(key: str | bytes) -> bool:
+    text = key.decode("latin-1") if isinstance(key, bytes) else key
+    text = text.strip().lower()
+    return text in _WEAK_SECRET_KEYS or "change" in text
+
+
+def _validate_allow_lists(settings: Mapping[str, Any]) -> None:
+    try:
+        netpolicy.parse_networks(settings.get("INSPECTOR_ALLOWED_NETWORKS"))
+    except ValueError as exc:
+        raise ConfigError(f"INSPECTOR_ALLOWED_NETWORKS: {exc}") from exc
+    try:
+        netpolicy.parse_hosts(settings.get("INSPECTOR_ALLOWED_HOSTS"))
+    except netpolicy.ProbeBlockedError as exc:
+        raise ConfigError(f"INSPECTOR_ALLOWED_HOSTS: {exc.reason}") from exc
+
+
+def _validate_rate_limits(settings: Mapping[str, Any]) -> None:
+    from limits import parse_many
+    from limits.storage import SCHEMES
+
+    for name in ("INSPECTOR_RATE_LIMIT", "INSPECTOR_LOGIN_RATE_LIMIT"):
+        try:
+            parse_many(str(settings.get(name) or ""))
+        except ValueError as exc:
             raise ConfigError(
-                "shared mode needs a real SECRET_KEY (at least 16 random characters), "
-                "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
-        if not settings.get("INSPECTOR_ACCESS_PASSWORD") and not settings.get(
-            "INSPECTOR_TRUSTED_USER_HEADER"
-        ):
-            raise ConfigError(
-                "shared mode needs an access gate: set INSPECTOR_ACCESS_PASSWORD (a team password) "
-                "or INSPECTOR_TRUSTED_USER_HEADER (your reverse proxy's authenticated-user header)"
-            )
+                f"{name} must look like '30 per minute', got {settings.get(name)!r}"
+            ) from exc
+    uri = str(settings.get("INSPECTOR_RATELIMIT_STORAGE_URI") or "")
+    if uri.split("://", 1)[0] not in SCHEMES or "://" not in uri:
+        raise ConfigError(
+            "INSPECTOR_RATELIMIT_STORAGE_URI must be a storage URI such as memory:// or "
+            "redis://host:6379"
+        )
 
 
 def is_shared(settings: Mapping[str, Any]) -> bool:

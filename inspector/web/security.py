@@ -1,8 +1,20 @@
-"""Headers on every response (and, in shared mode, the access gate and rate limits)."""
+"""What stands between a request and a view: the body limit, shared mode's access gate, the
+rate limits; and the headers on every response.
+
+Order of the checks on each request: body size, then the gate (nothing of an unauthenticated
+request is read), then the request's secrets are noted for the log filter, then CSRF
+(Flask-WTF), then the rate limits (Flask-Limiter).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limit, Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from inspector.configured import configured_values
+from inspector.web import logfilter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -20,17 +32,155 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), clipboard-write=(self)",
 }
 
+# Reachable without passing the gate: the login page, its CSS, the load balancer's check.
+OPEN_ENDPOINTS = frozenset({"static", "auth.login", "healthz"})
+# Blueprints whose POSTs inspect (and may probe): one shared per-client budget in shared mode.
+INSPECT_BLUEPRINTS = frozenset({"home", "token", "connection", "env", "api"})
+LOGIN_ENDPOINT = "auth.login"
+# Names in the configured .env whose values are secrets to keep out of logs.
+_SECRET_NAME_PARTS = ("SECRET", "KEY", "PASSWORD", "TOKEN", "DATABASE_URL")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the Secure flag set whenever the request is https
+    (directly, via ProxyFix's X-Forwarded-Proto, or PREFERRED_URL_SCHEME=https)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            return True
+        if app.config.get("PREFERRED_URL_SCHEME") == "https":
+            return True
+        return has_request_context() and request.is_secure
+
+
+def is_shared() -> bool:
+    return current_app.config["INSPECTOR_MODE"] == "shared"
+
+
+def trusted_user() -> str | None:
+    """The user the reverse proxy vouches for (trusted-header mode), else None."""
+    header = current_app.config.get("INSPECTOR_TRUSTED_USER_HEADER")
+    if not header:
+        return None
+    value = (request.headers.get(header) or "").strip()
+    return value if 0 < len(value) <= 256 else None
+
+
+def _client_key() -> str:
+    """Whom a rate limit counts: the proxy's user when there is one, else the client address
+    (set INSPECTOR_PROXY_FIX behind a proxy, or every client shares the proxy's address)."""
+    user = trusted_user() if is_shared() else None
+    return f"user:{user}" if user else f"addr:{request.remote_addr or '-'}"
+
+
+def _body_limit():
+    # Refuse a declared oversized body before anything reads it; a chunked body without a
+    # length is cut off by MAX_CONTENT_LENGTH when read.
+    limit = current_app.config["INSPECTOR_MAX_BODY"]
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
+
+
+def _gate():
+    """Shared mode: pass a trusted proxy user or a signed-in session; else 401 or the login."""
+    if not is_shared() or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if trusted_user():
+        return None
+    from inspector.web import auth
+
+    if current_app.config.get("INSPECTOR_ACCESS_PASSWORD") and auth.signed_in():
+        return None
+    if request.path.startswith("/api/") or not current_app.config.get("INSPECTOR_ACCESS_PASSWORD"):
+        abort(401)
+    target = request.path if request.method == "GET" else None
+    return redirect(url_for(LOGIN_ENDPOINT, next=auth.safe_next(target)))
+
+
+def _note_request_secrets():
+    """Tell the log filter what this request's secrets are, whatever shape they have."""
+    if request.method != "POST":
+        return
+    values: list[str] = []
+    if request.is_json:
+        values = logfilter.secrets_in(request.get_json(silent=True))
+    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values = logfilter.secrets_in(request.form)
+    if values:
+        g._inspector_secrets = logfilter.set_request_secrets(values)
+
+
+def _forget_request_secrets(_exc=None):
+    token = g.pop("_inspector_secrets", None)
+    if token is not None:
+        logfilter.reset_request_secrets(token)
+
+
+def _headers(response):
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+def _healthz():
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def make_limiter(app: Flask) -> Limiter:
+    """Per-client limits: one budget for inspecting POSTs, one for login attempts."""
+    config = app.config
+    inspect = Limit(
+        lambda: config["INSPECTOR_RATE_LIMIT"],
+        scope="inspect",
+        shared=True,
+        methods=["POST"],
+        exempt_when=lambda: request.blueprint not in INSPECT_BLUEPRINTS,
+    )
+    login = Limit(
+        lambda: config["INSPECTOR_LOGIN_RATE_LIMIT"],
+        scope="login",
+        shared=True,
+        methods=["POST"],
+        exempt_when=lambda: request.endpoint != LOGIN_ENDPOINT,
+    )
+    limiter = Limiter(
+        _client_key,
+        default_limits=[inspect, login],
+        storage_uri=config["INSPECTOR_RATELIMIT_STORAGE_URI"],
+        strategy="moving-window",
+        headers_enabled=True,
+        key_prefix="inspector",
+        enabled=bool(config["INSPECTOR_RATE_LIMIT_ENABLED"]),
+    )
+    limiter.init_app(app)
+    return limiter
+
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def _body_limit():
-        # Refuse an oversized body before any view reads it, whatever the route.
-        limit = app.config["INSPECTOR_MAX_BODY"]
-        if request.content_length is not None and request.content_length > limit:
-            abort(413)
+    logfilter.install()
+    logfilter.add_configured_secrets(
+        [app.config.get("SECRET_KEY"), app.config.get("INSPECTOR_ACCESS_PASSWORD")]
+        + [
+            value
+            for name, value in configured_values(app.config.get("INSPECTOR_ENV_FILE")).items()
+            if any(part in name.upper() for part in _SECRET_NAME_PARTS)
+        ]
+    )
 
-    @app.after_request
-    def _headers(response):
-        for name, value in HEADERS.items():
-            response.headers[name] = value
-        return response
+    proxies = int(app.config.get("INSPECTOR_PROXY_FIX") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
+    app.session_interface = SessionInterface()
+
+    # Ahead of Flask-WTF's CSRF check (registered earlier by create_app): refuse oversized and
+    # unauthenticated requests before their bodies are parsed.
+    first = app.before_request_funcs.setdefault(None, [])
+    first[0:0] = [_body_limit, _gate, _note_request_secrets]
+    app.teardown_request(_forget_request_secrets)
+    app.after_request(_headers)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    app.extensions["inspector.limiter"] = make_limiter(app)
