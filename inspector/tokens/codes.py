@@ -1,1 +1,338 @@
-"""The token inspector's finding codes (api.md, token section)."""
+"""The token inspector's finding codes (api.md, token section), each defined once.
+
+Fix texts name the exact change. `{placeholders}` are filled by `findings.make(..., **fmt)`.
+"""
+
+from __future__ import annotations
+
+from inspector.findings import define
+
+
+def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
+    return define(code, severity, title, fix, area="token")
+
+
+# Input.
+INPUT_CLEANED = _d(
+    "input_cleaned",
+    "info",
+    "Extra text around the token was removed",
+    "Pass only the token itself to jwt.decode(): strip the `Bearer ` prefix, quotes and "
+    'whitespace, e.g. `token = header.removeprefix("Bearer ").strip()`.',
+)
+MALFORMED_TOKEN = _d(
+    "malformed_token",
+    "error",
+    "The token is not a well-formed JWT",
+    "Copy the whole token again: a JWT is three base64url parts joined by dots "
+    "(header.payload.signature), with nothing cut off or added.",
+)
+WRONG_INSPECTOR = _d(
+    "wrong_inspector",
+    "warning",
+    "This is not a token",
+    None,
+)
+
+# Kinds.
+ALG_NONE = _d(
+    "alg_none",
+    "error",
+    'The token is unsigned (alg "none")',
+    'Never accept it: decode with an explicit list such as algorithms=["HS256"] or ["ES256"], '
+    "which rejects unsigned tokens.",
+)
+SERVICE_ROLE_KEY = _d(
+    "service_role_key",
+    "warning",
+    "This is the service_role key: it bypasses Row Level Security",
+    "Keep it on the server only (never in a browser, a mobile app or a NEXT_PUBLIC_/VITE_/"
+    "EXPO_PUBLIC_ variable); rotate it in the dashboard if it was ever exposed.",
+)
+ANON_KEY_NOT_SESSION = _d(
+    "anon_key_not_session",
+    "warning",
+    "This is the project's anon key, not a user's session token",
+    "Send the user's access token instead: `(await supabase.auth.getSession()).data.session"
+    ".access_token` in the browser, as `Authorization: Bearer <access_token>`.",
+)
+API_KEY_NOT_JWT = _d(
+    "api_key_not_jwt",
+    "warning",
+    "sb_ API keys are not JWTs",
+    "Send it only as the `apikey` header; put a user's access token (a JWT) in "
+    "`Authorization: Bearer`, never the sb_ key. It cannot be decoded or verified with PyJWT.",
+)
+REFRESH_TOKEN_NOT_ACCESS = _d(
+    "refresh_token_not_access",
+    "warning",
+    "This is a refresh token, not an access token",
+    "Use `session.access_token` (a JWT) for API calls; a refresh token is opaque, single-use, "
+    "and only goes to `supabase.auth.refreshSession({ refresh_token })`.",
+)
+PERSONAL_ACCESS_TOKEN = _d(
+    "personal_access_token",
+    "warning",
+    "This is a Supabase personal access token (Management API)",
+    "It is for https://api.supabase.com (the CLI, the Management API), not for your project's "
+    "REST/Auth APIs; keep it out of apps and revoke it at supabase.com/dashboard/account/tokens "
+    "if it leaked.",
+)
+ANONYMOUS_USER = _d(
+    "anonymous_user",
+    "info",
+    "The user signed in anonymously",
+    "Anonymous users have the `authenticated` role: in RLS policies check "
+    "`(auth.jwt()->>'is_anonymous')::boolean` to tell them apart from permanent users.",
+)
+OTHER_ISSUER = _d(
+    "other_issuer",
+    "info",
+    "Issued by {family}, not by Supabase Auth",
+    "Verify it with {family}'s keys (its JWKS), not a Supabase secret.",
+)
+KNOWN_DEMO_KEY = _d(
+    "known_demo_key",
+    "warning",
+    "This is a publicly known demo key",
+    "It is only for the local CLI stack or the self-hosting example: anyone can mint tokens for "
+    "it. Generate your own JWT secret and keys before exposing the project.",
+)
+
+# Times.
+TOKEN_EXPIRED = _d(
+    "token_expired",
+    "error",
+    "The token has expired",
+    "Get a fresh token: supabase-js refreshes sessions itself; call `supabase.auth.getSession()` "
+    "just before the request (or `refreshSession()`), rather than storing the access token.",
+)
+TOKEN_NOT_YET_VALID = _d(
+    "token_not_yet_valid",
+    "error",
+    "The token is not valid yet (nbf is in the future)",
+    "Sync the clocks (NTP) or pass a leeway, e.g. `jwt.decode(..., leeway=30)`.",
+)
+ISSUED_IN_FUTURE = _d(
+    "issued_in_future",
+    "error",
+    "The token was issued in the future (clock skew)",
+    "PyJWT raises ImmatureSignatureError for it: sync this machine's clock (NTP) or pass "
+    "`leeway=` a few seconds more than the skew.",
+)
+EXP_IN_MILLISECONDS = _d(
+    "exp_in_milliseconds",
+    "error",
+    "exp looks like milliseconds, not seconds",
+    "JWT times are seconds since 1970: mint with `int(time.time()) + 3600`, not "
+    "`Date.now() + 3600000`.",
+)
+NO_EXPIRY = _d(
+    "no_expiry",
+    "warning",
+    "The token never expires (no exp claim)",
+    'Mint tokens with an `exp` claim, and verify with `options={"require": ["exp"]}` so '
+    "PyJWT refuses tokens without one.",
+)
+LIFETIME_UNUSUAL = _d(
+    "lifetime_unusual",
+    "info",
+    "The token's lifetime differs from Supabase's default",
+    None,
+)
+
+# Audience and project.
+AUDIENCE_REQUIRED = _d(
+    "audience_required",
+    "warning",
+    "The token has an audience: the verifier must pass it",
+    'Pass `audience="{aud}"` to jwt.decode(); without it PyJWT raises '
+    "InvalidAudienceError: Invalid audience.",
+)
+AUDIENCE_MISMATCH = _d(
+    "audience_mismatch",
+    "error",
+    "The audience asked for differs from the token's",
+    'Verify with `audience="{aud}"` (the token\'s aud), or issue the token for the audience you '
+    "expect.",
+)
+AUDIENCE_MISSING = _d(
+    "audience_missing",
+    "error",
+    "An audience was asked for, but the token has no aud claim",
+    "Drop `audience=` when verifying API keys (anon/service_role have no aud); PyJWT raises "
+    'MissingRequiredClaimError: Token is missing the "aud" claim.',
+)
+PROJECT_MISMATCH = _d(
+    "project_mismatch",
+    "error",
+    "The token belongs to another Supabase project",
+    "Use the keys and secret of project {token_ref} with this token, or get a token from project "
+    "{given_ref}.",
+)
+PROJECT_UNREADABLE = _d(
+    "project_unreadable",
+    "warning",
+    "The project given is not a project ref or URL",
+    "Give the project as `https://<ref>.supabase.co` or the 20-letter ref.",
+)
+
+# Keys and signature.
+SIGNATURE_VALID = _d(
+    "signature_valid",
+    "info",
+    "The signature is valid",
+    None,
+)
+SIGNATURE_NOT_CHECKED = _d(
+    "signature_not_checked",
+    "info",
+    "The signature was not checked: header and claims are unverified",
+    "Paste the key in the Key box: the JWT secret (Project Settings > JWT Keys), a public key, "
+    "or the project's JWKS URL.",
+)
+SIGNATURE_INVALID = _d(
+    "signature_invalid",
+    "error",
+    "The key does not verify this token",
+    "Use the JWT secret of the project that issued the token (Project Settings > JWT Keys > "
+    "Legacy JWT Secret), not the anon/service_role key or another project's secret.",
+)
+KEY_IS_JWT = _d(
+    "key_is_jwt",
+    "error",
+    "The key pasted is a JWT (an API key), not the JWT secret",
+    "The anon and service_role keys are tokens signed with the secret, not the secret: set "
+    "SUPABASE_JWT_SECRET to the Legacy JWT Secret from Project Settings > JWT Keys.",
+)
+KEY_IS_API_KEY = _d(
+    "key_is_api_key",
+    "error",
+    "The key pasted is an sb_ API key, not a verification key",
+    "sb_publishable_/sb_secret_ keys cannot verify JWTs: use the project's JWKS URL "
+    "(https://<ref>.supabase.co/auth/v1/.well-known/jwks.json) or the Legacy JWT Secret.",
+)
+KEY_NEEDS_TRIM = _d(
+    "key_needs_trim",
+    "warning",
+    "The key verifies only after stripping quotes or whitespace",
+    "Remove the quotes/spaces/newline around the secret where it is stored (e.g. "
+    "`SUPABASE_JWT_SECRET=value` in .env, no trailing space), or `.strip()` it when reading.",
+)
+KEY_BASE64_DECODED = _d(
+    "key_base64_decoded",
+    "warning",
+    "The secret verifies only when base64-decoded",
+    "Supabase signs with the secret's raw text: if your verifier base64-decodes it, pass the "
+    "string as-is; if you minted tokens with the decoded bytes, re-mint with the raw string.",
+)
+KEY_HEX_DECODED = _d(
+    "key_hex_decoded",
+    "warning",
+    "The secret verifies only when hex-decoded",
+    "Supabase signs with the secret's raw text: whoever minted this token treated the secret as "
+    "hex. Re-mint with the raw string (a known self-hosting key-generator pitfall).",
+)
+KEY_IS_PRIVATE = _d(
+    "key_is_private",
+    "warning",
+    "A private key was pasted",
+    "Verification needs only the public key: never share or deploy the private key; its public "
+    "half was used here.",
+)
+KEY_UNREADABLE = _d(
+    "key_unreadable",
+    "error",
+    "The key cannot be read",
+    "Paste an HMAC secret, a PEM public key or certificate (-----BEGIN PUBLIC KEY-----), a JWK or "
+    "JWKS JSON object, or an https JWKS URL.",
+)
+KEY_NOT_FOUND = _d(
+    "key_not_found",
+    "error",
+    "The JWKS has no key for this token's kid",
+    "Use the JWKS of the project that issued the token; if the key was just created, wait for "
+    "caches (up to 20 min); an HS256 token with a kid is signed by the legacy secret, "
+    "which no JWKS publishes.",
+)
+KEY_ALGORITHM_MISMATCH = _d(
+    "key_algorithm_mismatch",
+    "error",
+    "The key is of a different type than the token's algorithm",
+    None,
+)
+WEAK_KEY = _d(
+    "weak_key",
+    "warning",
+    "The RSA key is shorter than 2048 bits",
+    "Use an RSA key of 2048 bits or more, or ES256 (P-256) as Supabase recommends.",
+)
+ASYMMETRIC_TOKEN_NEEDS_JWKS = _d(
+    "asymmetric_token_needs_jwks",
+    "error",
+    "This token is signed with an asymmetric key: an HMAC secret cannot verify it",
+    'Verify with the project\'s public keys: `jwt.PyJWKClient("{jwks_url}")` and '
+    'algorithms=["{alg}"] (the JWT secret only verifies HS256 tokens).',
+)
+SYMMETRIC_TOKEN_WITH_PUBLIC_KEY = _d(
+    "symmetric_token_with_public_key",
+    "error",
+    "This HS256 token needs the JWT secret, not a public key",
+    "Verify with the Legacy JWT Secret (Project Settings > JWT Keys) and "
+    'algorithms=["HS256"]; public keys and JWKS only verify ES256/RS256 tokens.',
+)
+JWKS_EMPTY = _d(
+    "jwks_empty",
+    "error",
+    "The JWKS has no keys",
+    "The project still signs with the legacy JWT secret (it is never published in a JWKS): "
+    "verify HS256 tokens with SUPABASE_JWT_SECRET, or migrate to signing keys in Project "
+    "Settings > JWT Keys.",
+)
+JWKS_FETCH_FAILED = _d(
+    "jwks_fetch_failed",
+    "error",
+    "The JWKS URL could not be fetched",
+    "Check the URL (https://<ref>.supabase.co/auth/v1/.well-known/jwks.json) and that this machine "
+    "can reach it, or paste the JWKS JSON itself.",
+)
+JWKS_FETCH_BLOCKED = _d(
+    "jwks_fetch_blocked",
+    "error",
+    "This site may not fetch that JWKS URL",
+    "This shared site only fetches from its allow-list: paste the JWKS JSON itself, or run the "
+    "inspector locally.",
+)
+JWKS_URL_AVAILABLE = _d(
+    "jwks_url_available",
+    "info",
+    "The project's JWKS URL can verify this token",
+    "Paste {jwks_url} in the Key box (or use the button) to verify with the project's public keys.",
+)
+WEAK_SECRET = _d(
+    "weak_secret",
+    "warning",
+    "The HMAC secret is shorter than {minimum} bytes",
+    "Use a random secret of at least {minimum} bytes, e.g. "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.",
+)
+KNOWN_PUBLIC_SECRET = _d(
+    "known_public_secret",
+    "warning",
+    "The secret is a publicly known demo secret",
+    "Anyone can mint valid tokens with it: set your own random JWT secret (at least 32 "
+    "characters) and re-generate the anon and service_role keys with it.",
+)
+HEADER_KEY_REFERENCE = _d(
+    "header_key_reference",
+    "warning",
+    "The token names its own verification key ({names})",
+    "Never fetch or trust keys named by the token itself: verify with a key or JWKS URL you "
+    "configured.",
+)
+CONFIGURED_SECRET_MISSING = _d(
+    "configured_secret_missing",
+    "warning",
+    "No SUPABASE_JWT_SECRET is configured",
+    "Set SUPABASE_JWT_SECRET in the .env the inspector reads, or paste the secret in the Key box.",
+)

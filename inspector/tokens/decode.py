@@ -1,0 +1,121 @@
+"""Decode a JWT part by part without giving up: what decodes is kept, what fails is named."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
+PART_NAMES = ("header", "payload", "signature")
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    text: str
+    ok: bool
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "length": len(self.text), "ok": self.ok, "error": self.error}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The parts of a compact JWS and whatever of them decoded."""
+
+    segments: int
+    parts: tuple[Part, ...]
+    header: dict[str, Any] | None = None
+    claims: dict[str, Any] | None = None
+    signature: bytes | None = None
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def loads(text: str | bytes) -> Any:
+    """json.loads, with absurd nesting reported as ValueError (not RecursionError)."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
+def b64url_decode(segment: str) -> bytes:
+    """Strict base64url (padding optional); binascii.Error/ValueError when it is not."""
+    if not _B64URL.match(segment):
+        bad = sorted({c for c in segment if not (c.isalnum() or c in "-_=")})
+        raise ValueError(f"characters outside base64url: {' '.join(repr(c) for c in bad[:5])}")
+    s = segment.rstrip("=")
+    if len(s) % 4 == 1:
+        raise ValueError(f"{len(s)} characters is not a possible base64url length (cut off?)")
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def _json_object(name: str, segment: str) -> tuple[dict[str, Any] | None, str | None]:
+    if not segment:
+        return None, f"the {name} is empty"
+    try:
+        raw = b64url_decode(segment)
+    except (binascii.Error, ValueError) as exc:
+        return None, f"the {name} is not base64url ({exc})"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, f"the {name} decodes to bytes that are not UTF-8 text"
+    try:
+        value = loads(text)
+    except ValueError as exc:
+        return None, f"the {name} is not JSON ({exc.args[0] if exc.args else exc})"
+    if not isinstance(value, dict):
+        return None, f"the {name} is JSON but not an object (a {type(value).__name__})"
+    return value, None
+
+
+def decode_jwt(token: str) -> Decoded:
+    """Split at dots and decode each part; never raises."""
+    segments = token.split(".")
+    n = len(segments)
+    errors: list[str] = []
+    if n == 5:
+        errors.append(
+            "5 parts: this is an encrypted token (JWE); it cannot be read without the "
+            "decryption key, and Supabase never issues JWEs"
+        )
+    elif n != 3:
+        errors.append(
+            f"{n} part{'s' if n != 1 else ''} separated by dots, a JWT has 3 "
+            "(header.payload.signature)"
+            + (": the signature part is missing (cut off?)" if n == 2 else "")
+        )
+    header, herr = _json_object("header", segments[0]) if n >= 1 else (None, None)
+    claims, perr = _json_object("payload", segments[1]) if n >= 2 else (None, None)
+    sig: bytes | None = None
+    serr = None
+    if n >= 3:
+        try:
+            sig = b64url_decode(segments[2])
+        except (binascii.Error, ValueError) as exc:
+            serr = f"the signature is not base64url ({exc})"
+    parts = []
+    for i, (name, err) in enumerate(zip(PART_NAMES, (herr, perr, serr), strict=True)):
+        if i < n:
+            parts.append(Part(name, segments[i], err is None, err))
+    if n > 3 and n != 5:
+        parts.append(Part("extra", ".".join(segments[3:]), False, "unexpected extra parts"))
+    errors.extend(e for e in (herr, perr, serr) if e)
+    return Decoded(
+        segments=n,
+        parts=tuple(parts),
+        header=header,
+        claims=claims,
+        signature=sig,
+        errors=tuple(errors),
+    )

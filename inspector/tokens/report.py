@@ -1,0 +1,63 @@
+"""TokenReport: everything the page, the JSON and the CLI show, computed once by the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from inspector.findings import Finding, has_errors
+from inspector.tokens.decode import Part
+from inspector.tokens.verify import Signature
+
+
+@dataclass(frozen=True)
+class TokenReport:
+    kind: str
+    project_ref: str | None
+    header: dict[str, Any] | None
+    claims: dict[str, Any] | None
+    times: dict[str, dict[str, Any]]
+    signature: Signature
+    findings: tuple[Finding, ...]
+    snippets: dict[str, str | None]
+    removed: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
+    lifetime: dict[str, Any] | None = None
+    header_notes: dict[str, str] = field(default_factory=dict)
+    claim_notes: dict[str, str] = field(default_factory=dict)
+    jwks_url: str | None = None
+    issuer: str | None = None  # the issuer family in words ("Supabase Auth", "Auth0", ...)
+    now: float = 0.0
+
+    def has_errors(self) -> bool:
+        return has_errors(self.findings)
+
+    @property
+    def is_jwt(self) -> bool:
+        return bool(self.parts)
+
+    @property
+    def verified(self) -> bool:
+        return self.signature.status == "valid"
+
+    def finding_codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "project_ref": self.project_ref,
+            "header": self.header,
+            "claims": self.claims,
+            "times": self.times,
+            "signature": self.signature.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "snippets": dict(self.snippets),
+            "cleaned": {"removed": list(self.removed)},
+            "parts": [p.to_dict() for p in self.parts],
+            "lifetime": self.lifetime,
+            "explanations": {"header": self.header_notes, "claims": self.claim_notes},
+            "jwks_url": self.jwks_url,
+            "issuer": self.issuer,
+            "verified": self.verified,
+        }
