@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspector.findings import Finding, has_errors
+from inspector.tokens.claims import span
+from inspector.tokens.classify import KIND_LABELS
 from inspector.tokens.decode import Part
 from inspector.tokens.verify import Signature
 
@@ -40,12 +42,32 @@ class TokenReport:
     def verified(self) -> bool:
         return self.signature.status == "valid"
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def token_text(self) -> str:
+        """The cleaned compact token (for the coloured parts on the page)."""
+        return ".".join(p.text for p in self.parts)
+
+    @property
+    def lifetime_text(self) -> str | None:
+        seconds = (self.lifetime or {}).get("seconds")
+        return span(seconds) if seconds is not None else None
+
+    @property
+    def default_lifetime_text(self) -> str | None:
+        seconds = (self.lifetime or {}).get("default_seconds")
+        return span(seconds) if seconds else None
+
     def finding_codes(self) -> list[str]:
         return [f.code for f in self.findings]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "kind_label": KIND_LABELS.get(self.kind, self.kind),
             "project_ref": self.project_ref,
             "header": self.header,
             "claims": self.claims,

@@ -58,6 +58,9 @@ def inspect_token(
             make(codes.PROJECT_UNREADABLE, f"{project.strip()[:80]!r} names no project ref.")
         )
 
+    if configured_secret == "":
+        findings.append(make(codes.CONFIGURED_SECRET_MISSING, "The configured .env has none."))
+        configured_secret = None
     kind = text_kind(text)
     if kind is not None:
         return _not_a_jwt(kind, text, findings, given_ref, now, cleaned.removed)

@@ -1,16 +1,185 @@
-"""The token inspector's page (placeholder until its issue lands)."""
+"""The token page `/token` and its JSON twin `POST /api/v1/token`.
+
+Both parse their input, call `inspect_token` once and render the same report. The key is never
+sent back into the page (the report describes it); a JWKS URL is the only key echoed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import math
+
+from flask import Blueprint, current_app, render_template, request
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from inspector.configured import configured_values
+from inspector.tokens import TokenReport, inspect_token, key_shape
+from inspector.tokens.classify import KIND_LABELS
+from inspector.web import api
+from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
 
 bp = Blueprint("token", __name__)
+
+MAX_LEEWAY = 365 * 86400
+
+
+class TokenForm(FlaskForm):
+    token = TextAreaField(
+        "Token",
+        description="A JWT, an Authorization header, a curl command, a JSON blob with "
+        "access_token, an auth cookie value, or an API key.",
+    )
+    key = TextAreaField(
+        "Key (optional)",
+        description="The JWT secret, a PEM public key or certificate, a JWK or JWKS, or a JWKS "
+        "URL. Never shown again.",
+    )
+    audience = StringField(
+        "Expected audience (optional)", description='Supabase user tokens: "authenticated".'
+    )
+    project = StringField(
+        "Project (optional)", description="https://<ref>.supabase.co or the 20-letter ref."
+    )
+    leeway = FloatField(
+        "Leeway in seconds (optional)",
+        validators=[Optional(), NumberRange(min=0, max=MAX_LEEWAY)],
+        description="Clock skew to allow on exp, nbf and iat, as jwt.decode(leeway=...).",
+    )
+    use_configured_secret = BooleanField(
+        "Verify with the configured SUPABASE_JWT_SECRET",
+        description="From the .env this inspector reads; the value is never shown.",
+    )
+
+
+class ConfiguredSecretRefusedError(Exception):
+    """Shared mode without INSPECTOR_ALLOW_CONFIGURED_SECRETS: the server's secret stays unused."""
+
+
+def configured_allowed() -> bool:
+    cfg = current_app.config
+    return cfg["INSPECTOR_MODE"] == "local" or bool(cfg["INSPECTOR_ALLOW_CONFIGURED_SECRETS"])
+
+
+def _configured_secret_value() -> str | None:
+    values = configured_values(current_app.config.get("INSPECTOR_ENV_FILE"))
+    return values.get("SUPABASE_JWT_SECRET") or None
+
+
+def configured_secret_available() -> bool:
+    return configured_allowed() and _configured_secret_value() is not None
+
+
+def _configured_secret(requested: bool) -> str | None:
+    """The configured secret when asked for ('' = asked, none configured)."""
+    if not requested:
+        return None
+    if not configured_allowed():
+        raise ConfiguredSecretRefusedError(
+            "this shared site does not verify with its own SUPABASE_JWT_SECRET "
+            "(INSPECTOR_ALLOW_CONFIGURED_SECRETS is off): paste the key instead"
+        )
+    return _configured_secret_value() or ""
+
+
+def run_inspection(
+    token: str,
+    key: str | None,
+    audience: str | None,
+    project: str | None,
+    leeway: float | None,
+    configured_secret: str | None,
+) -> TokenReport:
+    """inspect_token with this site's probe policy; a JWKS URL takes a probe slot."""
+    kwargs = dict(
+        key=key or None,
+        audience=audience or None,
+        project=project or None,
+        leeway=leeway or 0,
+        configured_secret=configured_secret,
+        policy=current_policy(),
+        fetch_timeout=min(probe_timeout(None), 5.0),
+    )
+    if key and key_shape(key) in ("jwks_url", "url"):
+        with probe_slot():
+            return inspect_token(token, **kwargs)
+    return inspect_token(token, **kwargs)
+
+
+def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
+    shape = key_shape(form.key.data or "")
+    # The key is described by the report, never repeated; a URL is not a secret.
+    if shape not in ("jwks_url", "url"):
+        form.key.data = ""
+    return (
+        render_template(
+            "token/page.html",
+            form=form,
+            report=report,
+            kind_labels=KIND_LABELS,
+            show_configured=configured_secret_available(),
+        ),
+        status,
+    )
+
+
+def _inspect_form(form: TokenForm) -> TokenReport:
+    try:
+        configured = _configured_secret(bool(form.use_configured_secret.data))
+    except ConfiguredSecretRefusedError as exc:
+        form.use_configured_secret.errors = [str(exc)]
+        configured = None
+    args = (
+        form.token.data or "",
+        form.key.data,
+        form.audience.data,
+        form.project.data,
+        form.leeway.data,
+        configured,
+    )
+    try:
+        return run_inspection(*args)
+    except ProbeCapacityError as exc:
+        form.key.errors = [str(exc)]
+        return run_inspection(args[0], None, *args[2:])
 
 
 @bp.route("/token", methods=["GET", "POST"])
 def page():
-    return render_template("placeholder.html", name="token")
+    form = TokenForm()
+    report = None
+    if form.validate_on_submit():
+        report = _inspect_form(form)
+        # "Verify with the project's JWKS" button: re-run with the derived URL as the key.
+        if request.form.get("fetch_jwks") and report.jwks_url and not (form.key.data or "").strip():
+            form.key.data = report.jwks_url
+            report = _inspect_form(form)
+    return _render(form, report)
 
 
 def render_from_paste(text: str):
-    return render_template("placeholder.html", name="token")
+    """The home page's paste box sent a token here: inspect it and show this page."""
+    form = TokenForm(formdata=None, data={"token": text})
+    return _render(form, _inspect_form(form))
+
+
+@api.bp.post("/token")
+def api_token():
+    data = api.json_body()
+    token = api.field(data, "token", required=True)
+    key = api.field(data, "key")
+    audience = api.field(data, "audience")
+    project = api.field(data, "project")
+    leeway = api.field(data, "leeway", (int, float))
+    if leeway is not None and (not math.isfinite(leeway) or not 0 <= leeway <= MAX_LEEWAY):
+        raise api.BadRequestError(f"the field 'leeway' must be between 0 and {MAX_LEEWAY}")
+    requested = bool(api.field(data, "use_configured_secret", bool))
+    try:
+        configured = _configured_secret(requested)
+    except ConfiguredSecretRefusedError as exc:
+        raise api.BadRequestError(str(exc), status=403, code="forbidden") from exc
+    try:
+        report = run_inspection(token, key, audience, project, leeway, configured)
+    except ProbeCapacityError as exc:
+        raise api.BadRequestError(str(exc), status=503, code="busy") from exc
+    return report.to_dict()
