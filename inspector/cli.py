@@ -88,3 +88,104 @@ def _env_lines(report) -> list[str]:
         lines.append(f"{v.name}{public}: {v.description}  {v.masked}")
         lines += finding_lines(v.findings, indent="  ")
     return lines
+
+
+# ---------- flask inspect token ----------
+
+
+@inspect_group.command("token")
+@click.argument("token", metavar="TOKEN")
+@click.option(
+    "--key",
+    metavar="KEY",
+    help="HMAC secret, PEM public key or certificate, JWK/JWKS JSON, or a JWKS URL "
+    "('@PATH' reads a file).",
+)
+@click.option("--audience", metavar="AUD", help='The audience to expect, e.g. "authenticated".')
+@click.option("--project", metavar="REF", help="https://<ref>.supabase.co or the 20-letter ref.")
+@click.option(
+    "--leeway",
+    type=click.FloatRange(min=0, max=365 * 86400),
+    default=0,
+    show_default=True,
+    help="Seconds of clock skew to allow on exp, nbf and iat.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
+def token_command(
+    token: str,
+    key: str | None,
+    audience: str | None,
+    project: str | None,
+    leeway: float,
+    as_json: bool,
+) -> None:
+    """Decode, classify and verify TOKEN ('-' reads standard input): exit 1 on an error finding."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from inspector.tokens import inspect_token
+
+    if token == "-":
+        token = click.get_text_stream("stdin").read()
+    if key and key.startswith("@"):
+        path = Path(key[1:])
+        try:
+            key = path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--key") from exc
+    timeout = min(float(current_app.config["INSPECTOR_PROBE_TIMEOUT"]), 5.0)
+    report = inspect_token(
+        token,
+        key=key,
+        audience=audience,
+        project=project,
+        leeway=leeway,
+        fetch_timeout=timeout,
+    )
+    emit(report, as_json, _token_lines)
+
+
+def _token_lines(report) -> list[str]:
+    import json
+
+    sig = report.signature
+    lines = [f"{report.kind_label}  [{report.kind}]"]
+    if report.project_ref:
+        lines.append(f"project: {report.project_ref}")
+    if report.removed:
+        lines.append("cleaned: removed " + "; ".join(report.removed))
+    lines.append(f"signature: {sig.status} - {sig.detail}")
+    if sig.key:
+        lines.append(f"key: {sig.key}" + (f" (verified as {sig.key_used})" if sig.key_used else ""))
+    lines.append("")
+    if report.findings:
+        lines += finding_lines(report.findings)
+        lines.append("")
+    label = "" if report.verified else " (unverified)"
+    if report.header is not None:
+        lines.append(f"header{label}: {json.dumps(report.header, ensure_ascii=False)}")
+    if report.claims is not None:
+        lines.append(f"claims{label}:")
+        for name, value in report.claims.items():
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            lines.append(f"  {name}: {shown}")
+            when = report.times.get(name)
+            if when:
+                lines.append(f"      {when['iso']} ({when['relative']})")
+            note = report.claim_notes.get(name)
+            if note:
+                lines.append(f"      {note}")
+    if report.lifetime_text:
+        default = report.default_lifetime_text
+        lines.append(
+            f"lifetime: {report.lifetime_text}"
+            + (f" (Supabase default for this kind: {default})" if default else "")
+        )
+    lines.append("")
+    lines.append("python:")
+    lines += ["  " + ln for ln in report.snippets["python"].splitlines()]
+    if report.snippets.get("curl"):
+        lines.append("curl:")
+        lines += ["  " + ln for ln in report.snippets["curl"].splitlines()]
+    return lines

@@ -88,7 +88,10 @@ def span(seconds: float) -> str:
         d, rem = divmod(s, 86400)
         return f"{d} d" + (f" {rem // 3600} h" if rem // 3600 else "")
     y, rem = divmod(s, 31_557_600)
-    return f"{y} y" + (f" {rem // 86400} d" if rem // 86400 else "")
+    d = round(rem / 86400)
+    if d >= 365:
+        y, d = y + 1, 0
+    return f"{y} y" + (f" {d} d" if d else "")
 
 
 def relative(ts: float, now: float, claim: str = "") -> str:
