@@ -100,9 +100,10 @@
       const name = label ? label.textContent.trim() : "field";
       let hidden = isPassword;
       const render = () => {
+        // The visible word says the action; the title names the field. (No aria-label: it
+        // would make the button a second match for the field's own label.)
         button.textContent = hidden ? "Show" : "Hide";
-        button.setAttribute("aria-label", `${hidden ? "Show" : "Hide"} ${name}`);
-        button.setAttribute("aria-pressed", hidden ? "false" : "true");
+        button.title = `${hidden ? "Show" : "Hide"} what is typed in "${name}"`;
         if (field.tagName === "INPUT") field.type = hidden ? "password" : "text";
         else field.classList.toggle("concealed", hidden);
       };
