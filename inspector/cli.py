@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import with_appcontext
 
 
 @click.group("inspect")
@@ -54,6 +55,7 @@ def finding_lines(findings, indent: str = "") -> list[str]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
 @click.option("--probe", is_flag=True, help="Also probe each database URL live.")
+@with_appcontext
 def env_command(file_: str | None, as_json: bool, probe: bool) -> None:
     """Cross-check a .env: exit 1 when an error-level finding is present (a deploy gate)."""
     from pathlib import Path
@@ -64,7 +66,8 @@ def env_command(file_: str | None, as_json: bool, probe: bool) -> None:
 
     timeout = float(current_app.config["INSPECTOR_PROBE_TIMEOUT"])
     if file_ == "-":
-        text = click.get_text_stream("stdin").read()
+        with click.open_file("-") as stdin:
+            text = stdin.read()
         report = inspect_env(text, probe=probe, timeout=timeout)
     else:
         path = Path(file_ or current_app.config["INSPECTOR_ENV_FILE"])

@@ -164,24 +164,32 @@ HOST_KIND_LABELS = {
     "other": "other host",
 }
 
-# Token findings that speak of using a value as a bearer token or of how it was pasted: in a
-# .env they are noise (the env check says it its own way, e.g. value_quoted_or_padded).
-_TOKEN_CODES_NOT_COPIED = frozenset(
+# Token findings about the value itself that matter in a .env. The others speak of using a
+# value as a bearer token, of the signature (the env check verifies with the JWT secret itself),
+# or of how it was pasted (value_quoted_or_padded says that here).
+_TOKEN_CODES_COPIED = frozenset(
     {
-        "input_cleaned",
-        "anon_key_not_session",
-        "api_key_not_jwt",
-        "audience_required",
-        "service_role_key",
-        "wrong_inspector",
-        "refresh_token_not_access",
-        "key_is_jwt",
-        "key_is_api_key",
-        "project_mismatch",
+        "malformed_token",
+        "alg_none",
+        "known_demo_key",
+        "token_expired",
+        "token_not_yet_valid",
+        "issued_in_future",
+        "exp_in_milliseconds",
+        "no_expiry",
+        "other_issuer",
+        "header_key_reference",
+        "lifetime_unusual",
     }
 )
 # Findings of a verification call (`inspect_token(key, key=secret)`) that are about the secret.
-_SECRET_CODES = ("weak_secret", "known_public_secret", "key_needs_trim", "key_base64_decoded")
+_SECRET_CODES = (
+    "weak_secret",
+    "known_public_secret",
+    "key_needs_trim",
+    "key_base64_decoded",
+    "key_hex_decoded",
+)
 
 LOCAL_MARK = "local"  # pseudo project ref of the local CLI stack and its demo keys
 
@@ -442,7 +450,7 @@ class _Check:
         elif var.kind in LEGACY_KEY_KINDS and claims.get("iss") == "supabase-demo":
             var.ref_mark = LOCAL_MARK
         for f in report.findings:
-            if f.code not in _TOKEN_CODES_NOT_COPIED:
+            if f.code in _TOKEN_CODES_COPIED:
                 var.findings.append(f)
 
     def _connection(self, var: _Var) -> None:
@@ -767,6 +775,7 @@ class _Check:
         failed: list[_Var] = []
         trimmed: list[_Var] = []
         decoded: list[_Var] = []
+        how = "decoded"
         asymmetric: list[_Var] = []
         secret_findings: dict[str, Finding] = {}
         for value, holders in keys.items():
@@ -778,8 +787,9 @@ class _Check:
             status, used = sig.status, getattr(sig, "key_used", None)
             if status == "valid" and used == "secret_trimmed":
                 trimmed.extend(holders)
-            elif status == "valid" and used == "secret_base64_decoded":
-                decoded.extend(holders)
+            elif status == "valid" and used and used.startswith("secret_"):
+                decoded.extend(holders)  # base64- or hex-decoded
+                how = used.removeprefix("secret_").replace("_", "-")
             elif status == "valid":
                 verified.extend(holders)
             elif status == "wrong_key_type":
@@ -820,10 +830,10 @@ class _Check:
             self.findings.append(
                 make(
                     C.JWT_SECRET_DOES_NOT_VERIFY_KEYS,
-                    f"{s.name} verifies {_names(decoded)} only when base64-decoded; Supabase uses "
+                    f"{s.name} verifies {_names(decoded)} only when {how}; Supabase uses "
                     "the secret as the raw string, so these keys were not signed by Supabase "
-                    "with it.",
-                    title=f"{s.name} verifies the keys only when base64-decoded",
+                    "with it as written.",
+                    title=f"{s.name} verifies the keys only when {how}",
                     **self._dash(main),
                 )
             )
