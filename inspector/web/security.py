@@ -8,6 +8,8 @@ request is read), then the request's secrets are noted for the log filter, then 
 
 from __future__ import annotations
 
+import io
+
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limit, Limiter
@@ -74,11 +76,33 @@ def _client_key() -> str:
 
 
 def _body_limit():
-    # Refuse a declared oversized body before anything reads it; a chunked body without a
-    # length is cut off by MAX_CONTENT_LENGTH when read.
+    """Refuse an oversized body before anything reads it: by its Content-Length, or, for a
+    chunked body without one, by reading at most limit + 1 bytes. (Werkzeug's own cap on such
+    a stream stops at the limit silently: the view would see a truncated body, not a 413.)"""
     limit = current_app.config["INSPECTOR_MAX_BODY"]
-    if request.content_length is not None and request.content_length > limit:
+    if request.content_length is not None:
+        if request.content_length > limit:
+            abort(413)
+        return
+    environ = request.environ
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not chunked or not environ.get("wsgi.input_terminated"):
+        return
+    stream, parts, total = environ["wsgi.input"], [], 0
+    while total <= limit:
+        part = stream.read(min(65536, limit + 1 - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    if total > limit:
         abort(413)
+    body = b"".join(parts)
+    # From here on the body is an ordinary one with a length.
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("wsgi.input_terminated", None)
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
 
 
 def _gate():
