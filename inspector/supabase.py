@@ -182,3 +182,50 @@ def ref_from_pooler_user(user: str | None) -> str | None:
         return None
     tail = user.rsplit(".", 1)[1]
     return tail if REF_RE.match(tail) else None
+
+
+# --- Postgres connections: pooler rules and the private CA (reference/supabase.md §7-8) -------
+
+SUPABASE_ROOT_CA_CN = "Supabase Root 2021 CA"
+SUPABASE_INTERMEDIATE_CA_CN = "Supabase Intermediate 2021 CA"
+SUPABASE_CA_FILE = "prod-ca-2021.crt"
+SUPABASE_ROOT_CA_SHA256 = (
+    "80:70:25:AD:50:D4:ED:21:9D:2C:9C:7D:29:9C:00:4F:"
+    "82:4E:B0:0C:F7:F6:5A:FE:F6:07:D0:7B:72:E6:CA:FA"
+)
+SUPABASE_HOST_SUFFIXES = (".supabase.co", ".supabase.com", ".supabase.in")
+# The `aws-N` pooler cluster index cannot be derived from the region: copy it from Connect.
+SESSION_POOLER_HOST_HINT = "aws-N-<region>.pooler.supabase.com"
+_OPTIONS_REF_RE = re.compile(r"(?:^|[\s,])(?:-c\s*)?reference=([a-z]{20})\b")
+
+
+def is_supabase_host(host: str | None) -> bool:
+    h = (host or "").lower().rstrip(".")
+    return h.endswith(SUPABASE_HOST_SUFFIXES)
+
+
+def is_supabase_ca_name(name: str | None) -> bool:
+    """A certificate subject/issuer naming one of Supabase's private CAs."""
+    return bool(name) and "supabase" in (name or "").lower() and " ca" in (name or "").lower()
+
+
+def pooler_user(ref: str | None, role: str = "postgres") -> str:
+    """The shared pooler's user name: `<role>.<ref>`."""
+    return f"{role}.{ref or '<project-ref>'}"
+
+
+def session_pooler_host(cluster: str | None = None) -> str:
+    """`aws-0-eu-central-1` -> its session pooler host; without it, the shape to copy."""
+    return f"{cluster}.pooler.supabase.com" if cluster else SESSION_POOLER_HOST_HINT
+
+
+def ref_from_options(options: str | None) -> str | None:
+    """Supavisor also reads the tenant from `options=reference=<ref>`."""
+    if not options:
+        return None
+    m = _OPTIONS_REF_RE.search(options)
+    return m.group(1) if m else None
+
+
+def is_transaction_pooler(kind: str) -> bool:
+    return kind in ("supabase_pooler_transaction", "supabase_dedicated_pooler")

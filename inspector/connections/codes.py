@@ -1,1 +1,333 @@
-"""The connection inspector's finding codes (api.md, connection section)."""
+"""The connection inspector's finding codes (api.md, connection section), each defined once.
+
+Fix texts name the exact change. A finding made from live evidence usually passes its own `fix`
+(with the host, user and port filled in); the catalog text is the general rule.
+"""
+
+from __future__ import annotations
+
+from inspector.findings import define
+
+
+def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
+    return define(code, severity, title, fix, area="connection")
+
+
+# --- static: the string itself -------------------------------------------------------------
+DSN_UNPARSEABLE = _d(
+    "dsn_unparseable",
+    "error",
+    "The connection string cannot be parsed",
+    "Use a URI `postgresql://user:password@host:5432/dbname?sslmode=verify-full` or the keyword "
+    "form `host=... port=5432 user=... password=... dbname=...` (quote values with spaces in "
+    "single quotes).",
+)
+PASSWORD_PLACEHOLDER = _d(
+    "password_placeholder",
+    "error",
+    "The password is still the dashboard's placeholder",
+    "Replace `[YOUR-PASSWORD]` (brackets included) with the database password from Database "
+    "Settings, or type it in the password field here.",
+)
+PASSWORD_NEEDS_ENCODING = _d(
+    "password_needs_encoding",
+    "error",
+    "The password holds characters that split the URI in the wrong place",
+    "Percent-encode the password inside a URI (`@` -> `%40`, `#` -> `%23`, `/` -> `%2F`, `?` -> "
+    "`%3F`, `:` -> `%3A`), e.g. `urllib.parse.quote(password, safe='')`, or pass the password "
+    "as a separate argument.",
+)
+SCHEME_REJECTED_BY_SQLALCHEMY = _d(
+    "scheme_rejected_by_sqlalchemy",
+    "error",
+    "SQLAlchemy does not accept the postgres:// scheme",
+    "Write `postgresql://` (or `postgresql+psycopg2://`, `postgresql+asyncpg://`) instead of "
+    "`postgres://`: SQLAlchemy 1.4 removed the old name and raises NoSuchModuleError.",
+)
+ASYNCPG_SSLMODE_PARAM = _d(
+    "asyncpg_sslmode_param",
+    "error",
+    "SQLAlchemy's asyncpg dialect hands `sslmode` to asyncpg.connect(), which has no such argument",
+    "Replace `?sslmode=...` by `?ssl=require` in a `postgresql+asyncpg://` URL, or pass "
+    "`connect_args={'ssl': ssl.create_default_context(cafile='prod-ca-2021.crt')}` to "
+    "create_async_engine() for verification.",
+)
+ASYNCPG_SSL_TRUE = _d(
+    "asyncpg_ssl_true",
+    "error",
+    "asyncpg does not understand ssl=true in a URL",
+    "Use `ssl=require` (encrypt, no verification) or `ssl=verify-full` with a root certificate; "
+    "for a CA file use `connect_args={'ssl': ssl.create_default_context(cafile=...)}`.",
+)
+UNKNOWN_PARAMETER = _d(
+    "unknown_parameter",
+    "warning",
+    "A parameter the driver does not know",
+    "Remove the parameter from the string (or pass it the way this driver takes it).",
+)
+
+# --- static: Supabase knowledge --------------------------------------------------------------
+SUPABASE_DIRECT_IPV6_ONLY = _d(
+    "supabase_direct_ipv6_only",
+    "warning",
+    "The direct host db.<ref>.supabase.co is IPv6-only",
+    "From an IPv4-only network (Vercel, GitHub Actions, Render, Retool, many Docker setups) use "
+    "the session pooler instead: host `aws-N-<region>.pooler.supabase.com` port 5432, user "
+    "`postgres.<ref>` (copy the host from the dashboard's Connect dialog), or buy the IPv4 add-on.",
+)
+POOLER_USER_MISSING_REF = _d(
+    "pooler_user_missing_ref",
+    "error",
+    "The pooler needs the user as postgres.<project-ref>",
+    "Write the user as `postgres.<project-ref>` (custom roles: `<role>.<project-ref>`): the "
+    "shared pooler finds your project from the part after the last dot.",
+)
+POOLER_TRANSACTION_PREPARED_STATEMENTS = _d(
+    "pooler_transaction_prepared_statements",
+    "warning",
+    "Transaction mode does not keep prepared statements",
+    "With asyncpg pass `statement_cache_size=0`; with SQLAlchemy+asyncpg also "
+    "`prepared_statement_cache_size=0`, a unique `prepared_statement_name_func` and "
+    "`poolclass=NullPool`; or use the session pooler (port 5432).",
+)
+PROJECT_REF_MISMATCH = _d(
+    "project_ref_mismatch",
+    "error",
+    "Two different Supabase project refs",
+    "Use the host, user and keys of one project: copy them together from that project's dashboard.",
+)
+SSLMODE_NO_VERIFICATION = _d(
+    "sslmode_no_verification",
+    "warning",
+    "The server's certificate is not verified",
+    "Add `sslmode=verify-full&sslrootcert=<CA file>` (for Supabase: `prod-ca-2021.crt` from "
+    "Database Settings -> SSL Configuration).",
+)
+VERIFY_WITHOUT_ROOT_CERT = _d(
+    "verify_without_root_cert",
+    "warning",
+    "verify-ca/verify-full without a root certificate",
+    "Add `sslrootcert=/path/to/ca.crt` (Supabase: `prod-ca-2021.crt`), or put the CA in "
+    "`~/.postgresql/root.crt`; otherwise libpq stops with `root certificate file ... does not "
+    "exist`.",
+)
+SUPABASE_UNUSUAL_PORT = _d(
+    "supabase_unusual_port",
+    "warning",
+    "An unusual port for a Supabase host",
+    "Supabase listens on 5432 (direct or session pooler) and 6543 (transaction pooler or "
+    "dedicated pooler): use one of those.",
+)
+MULTIPLE_HOSTS = _d(
+    "multiple_hosts",
+    "info",
+    "Several hosts: the live probe checks the first one",
+    None,
+)
+UNIX_SOCKET = _d(
+    "unix_socket",
+    "info",
+    "A Unix socket: no DNS, TCP or TLS to check",
+    None,
+)
+
+# --- live --------------------------------------------------------------------------------------
+DNS_FAILED = _d(
+    "dns_failed",
+    "error",
+    "The host name does not resolve",
+    "Check the host for typos (copy it again from the dashboard's Connect dialog); a project "
+    "that was paused or deleted no longer has a name.",
+)
+IPV6_ONLY_NO_ROUTE = _d(
+    "ipv6_only_no_route",
+    "error",
+    "The host has only IPv6 addresses and this machine has no IPv6 route",
+    "Use the session pooler: host `aws-N-<region>.pooler.supabase.com` port 5432, user "
+    "`postgres.<ref>` (copy the exact host from the dashboard's Connect dialog: N is not "
+    "derivable from the region), or enable the IPv4 add-on.",
+)
+TCP_REFUSED = _d(
+    "tcp_refused",
+    "error",
+    "Connection refused",
+    "Check the port (5432 direct/session, 6543 transaction pooler) and that the server runs; "
+    "after repeated failed logins Supabase may also ban your IP for a while.",
+)
+TCP_TIMEOUT = _d(
+    "tcp_timeout",
+    "error",
+    "No answer: the connection timed out",
+    "A firewall drops the packets or the host is down: check outbound rules for the port and the "
+    "project's network restrictions (Database Settings -> Network Restrictions).",
+)
+TCP_UNREACHABLE = _d(
+    "tcp_unreachable",
+    "error",
+    "The network cannot reach this address",
+    "This machine has no route to the address: for an IPv6-only Supabase host use the session "
+    "pooler (IPv4).",
+)
+NOT_POSTGRES = _d(
+    "not_postgres",
+    "error",
+    "The server did not answer like Postgres",
+    "Something else listens on this port: check the host and port (Postgres is 5432/6543, not "
+    "the HTTP API's 443 or the local API's 54321).",
+)
+SERVER_CLOSED = _d(
+    "server_closed",
+    "error",
+    "The server closed the connection",
+    "The server or a proxy in front of it hung up during the handshake: check the port and the "
+    "server's logs.",
+)
+SERVER_NO_SSL = _d(
+    "server_no_ssl",
+    "warning",
+    "The server does not offer SSL",
+    "Turn SSL on in the server (`ssl = on`), or, on a trusted local network only, use "
+    "`sslmode=disable`.",
+)
+TLS_UNTRUSTED = _d(
+    "tls_untrusted",
+    "error",
+    "The certificate's issuer is not trusted",
+    "Give the client the issuing CA: `sslrootcert=/path/to/ca.crt` (Supabase: `prod-ca-2021.crt` "
+    "from Database Settings -> SSL Configuration).",
+)
+TLS_SELF_SIGNED = _d(
+    "tls_self_signed",
+    "error",
+    "The server's certificate is self-signed",
+    "Trust exactly that certificate with `sslrootcert=server.crt`, or give the server a "
+    "certificate issued by a CA.",
+)
+TLS_EXPIRED = _d(
+    "tls_expired",
+    "error",
+    "The certificate has expired (or is not valid yet)",
+    "Renew the server's certificate; until then only sslmode=require (no verification) connects.",
+)
+TLS_HOSTNAME_MISMATCH = _d(
+    "tls_hostname_mismatch",
+    "error",
+    "The certificate is not valid for this host name",
+    "Connect with a host name the certificate holds, or use sslmode=verify-ca (chain only).",
+)
+TLS_HANDSHAKE_FAILED = _d(
+    "tls_handshake_failed",
+    "error",
+    "The TLS handshake failed",
+    "The server answered S to the SSLRequest but broke off the handshake: check the server's "
+    "TLS configuration and logs.",
+)
+SSL_REQUIRED = _d(
+    "ssl_required",
+    "error",
+    "The server requires SSL and the client did not use it",
+    "Set `sslmode=require` or stronger (`verify-full` with `sslrootcert`): SSL enforcement is on.",
+)
+NO_HBA_ENTRY = _d(
+    "no_hba_entry",
+    "error",
+    "The server has no pg_hba.conf rule for this client",
+    "Add a `host`/`hostssl` line for this user, database and address to pg_hba.conf (or "
+    "connect from an allowed address).",
+)
+AUTH_FAILED = _d(
+    "auth_failed",
+    "error",
+    "Password authentication failed",
+    "Reset the database password (Database Settings -> Reset password) and use it unchanged; "
+    "percent-encode it inside a URI. The server says the same when the user does not exist.",
+)
+NO_PASSWORD = _d(
+    "no_password",
+    "error",
+    "The server asked for a password and none was given",
+    "Put the password in the string or in the password field.",
+)
+TENANT_NOT_FOUND = _d(
+    "tenant_not_found",
+    "error",
+    "The pooler does not know this tenant or user",
+    "Use the user `postgres.<project-ref>` and copy the pooler host from the dashboard's Connect "
+    "dialog exactly: the `aws-N` cluster index and region must be your project's.",
+)
+DATABASE_NOT_FOUND = _d(
+    "database_not_found",
+    "error",
+    "The database does not exist",
+    "Use an existing database name (Supabase: `postgres`).",
+)
+ROLE_NOT_FOUND = _d(
+    "role_not_found",
+    "error",
+    "The role does not exist",
+    "Use an existing role (Supabase: `postgres`, or `postgres.<ref>` through the pooler).",
+)
+TOO_MANY_CONNECTIONS = _d(
+    "too_many_connections",
+    "error",
+    "The server or pooler has no free connection slot",
+    "Close idle connections or lower your pool size; for serverless code use the transaction "
+    "pooler (port 6543); raise max_connections (compute size) if needed.",
+)
+POOLER_ERROR = _d(
+    "pooler_error",
+    "error",
+    "The pooler refused the connection",
+    "Read the pooler's message below; the fix is named in it.",
+)
+LOGIN_TIMEOUT = _d(
+    "login_timeout",
+    "error",
+    "The login did not finish within the timeout",
+    "The server accepted TCP but the startup or authentication stalled: raise the timeout, or "
+    "check the server's load and its pooler.",
+)
+CONNECT_FAILED = _d(
+    "connect_failed",
+    "error",
+    "The connection failed",
+    "Read the driver's message below.",
+)
+DRIVER_FAILED = _d(
+    "driver_failed",
+    "error",
+    "Your driver fails where libpq connects",
+    "Apply the driver-specific fix in the suggested strings below.",
+)
+PROBE_BLOCKED = _d(
+    "probe_blocked",
+    "error",
+    "This site may not probe that host",
+    "This shared site only probes allow-listed hosts (INSPECTOR_ALLOWED_HOSTS) and never "
+    "private or loopback addresses: run the inspector locally for other hosts.",
+)
+PROBE_BUSY = _d(
+    "probe_busy",
+    "warning",
+    "Too many probes are running",
+    "Try again in a few seconds.",
+)
+PROBE_OUT_OF_TIME = _d(
+    "probe_out_of_time",
+    "error",
+    "The diagnosis ran out of time",
+    "Raise the timeout (up to 30 s); a slow network or pooler needs more than the default 5 s.",
+)
+CONNECTED = _d(
+    "connected",
+    "info",
+    "Connected",
+    None,
+)
+CA_UNREADABLE = _d(
+    "ca_unreadable",
+    "warning",
+    "The pasted CA cannot be read",
+    "Paste the CA certificate in PEM form (the text between -----BEGIN CERTIFICATE----- and "
+    "-----END CERTIFICATE-----, e.g. prod-ca-2021.crt opened in a text editor).",
+)

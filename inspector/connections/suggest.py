@@ -1,0 +1,159 @@
+"""Corrected connection strings and code for each driver, password shown as `***`."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from inspector import supabase
+from inspector.connections import codes
+from inspector.connections.lint import WEAK_SSLMODES, libpq_unknown_params
+from inspector.connections.parse import ParsedConnection
+from inspector.redact import MASK
+
+_SSL_KEYS = ("sslmode", "sslrootcert", "ssl")
+_DROP_FOR_ASYNCPG_URL = ("sslmode", "sslrootcert", "ssl", "sslcert", "sslkey", "sslcrl")
+
+
+def _target_ssl(
+    p: ParsedConnection, host_kind: str, tls: dict[str, Any] | None, remote: bool
+) -> tuple[str | None, str | None]:
+    """(sslmode, sslrootcert) the suggestion should carry."""
+    mode = p.param("sslmode") or p.param("ssl")
+    root = p.param("sslrootcert")
+    if mode in ("true", "1"):
+        mode = "require"
+    if not remote:
+        return mode, root
+    supa = host_kind.startswith("supabase_") and host_kind != "supabase_local"
+    if tls:
+        ok = {s["store"]: s for s in tls.get("stores", [])}
+        if ok.get("pasted CA", {}).get("verify_full"):
+            return "verify-full", supabase.SUPABASE_CA_FILE if supa else (root or "ca.crt")
+        if ok.get("system", {}).get("verify_full"):
+            return "verify-full", "system"
+        if ok.get("certifi", {}).get("verify_full"):
+            return "verify-full", "/path/to/certifi/cacert.pem"
+        if any(s.get("verify_ca") for s in ok.values()):
+            return "verify-ca", root or (
+                "system" if ok.get("system", {}).get("verify_ca") else "ca.crt"
+            )
+        if supa:
+            return "verify-full", supabase.SUPABASE_CA_FILE
+        return "require", None
+    if supa:
+        return "verify-full", supabase.SUPABASE_CA_FILE
+    if mode in (None, *WEAK_SSLMODES):
+        return "verify-full", root or "system"
+    return mode, root
+
+
+def suggest(
+    p: ParsedConnection,
+    host_kind: str,
+    project_ref: str | None,
+    finding_codes: set[str],
+    tls: dict[str, Any] | None,
+    remote: bool,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(suggested strings per driver, code snippets per driver)."""
+    if not p.ok or p.host is None:
+        example = "postgresql://postgres:***@db.<project-ref>.supabase.co:5432/postgres"
+        base = {
+            "psycopg2": example + "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt",
+            "asyncpg": example + "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt",
+            "sqlalchemy": example.replace("postgresql://", "postgresql+psycopg2://")
+            + "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt",
+            "sqlalchemy_asyncpg": example.replace("postgresql://", "postgresql+asyncpg://"),
+        }
+        return base, {}
+    user = p.user or "postgres"
+    hosts = [(h.host, h.port) for h in p.hosts]
+    kind = host_kind
+    if codes.IPV6_ONLY_NO_ROUTE in finding_codes or (
+        codes.TCP_UNREACHABLE in finding_codes and kind == "supabase_direct"
+    ):
+        hosts = [(supabase.session_pooler_host(), 5432)]
+        kind = "supabase_pooler_session"
+        role = user.rsplit(".", 1)[0] if "." in user else user
+        user = supabase.pooler_user(project_ref, role)
+    elif kind in ("supabase_pooler_session", "supabase_pooler_transaction") and (
+        not supabase.ref_from_pooler_user(user)
+    ):
+        user = supabase.pooler_user(project_ref, user or "postgres")
+    database = p.database or "postgres"
+    mode, root = _target_ssl(p, host_kind, tls, remote)
+    unknown = {name for name, _ in libpq_unknown_params(p)}
+    extra = [(k, v) for k, v in p.params if k not in _SSL_KEYS and k not in unknown]
+    if mode:
+        libpq_params = [("sslmode", mode)] + ([("sslrootcert", root)] if root else []) + extra
+    else:
+        libpq_params = list(extra)
+
+    def netloc() -> str:
+        parts = []
+        for host, port in hosts:
+            h = f"[{host}]" if ":" in host else quote(host, safe="")
+            parts.append(h + (f":{port}" if port else ""))
+        return ",".join(parts)
+
+    def url(scheme: str, params: list[tuple[str, str]]) -> str:
+        q = "&".join(f"{quote(k, safe='')}={quote(v, safe='/*$()<>')}" for k, v in params)
+        return (
+            f"{scheme}://{quote(user, safe='<>')}:{MASK}@{netloc()}/{quote(database, safe='')}"
+            + (f"?{q}" if q else "")
+        )
+
+    suggested = {
+        "psycopg2": url("postgresql", libpq_params),
+        "asyncpg": url("postgresql", libpq_params),
+        "sqlalchemy": url("postgresql+psycopg2", libpq_params),
+    }
+    asyncpg_url_params = [(k, v) for k, v in extra if k not in _DROP_FOR_ASYNCPG_URL]
+    use_context = mode in ("verify-ca", "verify-full")
+    if mode and not use_context:
+        asyncpg_url_params = [("ssl", mode)] + asyncpg_url_params
+    suggested["sqlalchemy_asyncpg"] = url("postgresql+asyncpg", asyncpg_url_params)
+    txn = supabase.is_transaction_pooler(kind)
+    snippets = {
+        "psycopg2": (f'import psycopg2\n\nconn = psycopg2.connect("{suggested["psycopg2"]}")'),
+        "asyncpg": (
+            "import asyncpg\n\n"
+            f'conn = await asyncpg.connect("{suggested["asyncpg"]}"'
+            + (", statement_cache_size=0" if txn else "")
+            + ")"
+        ),
+        "sqlalchemy": (
+            "from sqlalchemy import create_engine\n\n"
+            f'engine = create_engine("{suggested["sqlalchemy"]}", pool_pre_ping=True)'
+        ),
+    }
+    lines = []
+    imports = ["from sqlalchemy.ext.asyncio import create_async_engine"]
+    connect_args = []
+    if use_context:
+        imports.insert(0, "import ssl")
+        ca = root if root and root != "system" else None
+        ctx_arg = f'cafile="{ca}"' if ca else ""
+        lines.append(f"ctx = ssl.create_default_context({ctx_arg})")
+        if mode == "verify-ca":
+            lines.append("ctx.check_hostname = False  # verify-ca: chain only")
+        connect_args.append('"ssl": ctx')
+    extra_kw = ""
+    if txn:
+        imports.append("from uuid import uuid4")
+        imports.append("from sqlalchemy.pool import NullPool")
+        connect_args += [
+            '"statement_cache_size": 0',
+            '"prepared_statement_cache_size": 0',
+            '"prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__"',
+        ]
+        extra_kw = ", poolclass=NullPool"
+    args = f", connect_args={{{', '.join(connect_args)}}}" if connect_args else ""
+    snippets["sqlalchemy_asyncpg"] = (
+        "\n".join(imports)
+        + "\n\n"
+        + "".join(line + "\n" for line in lines)
+        + f'engine = create_async_engine("{suggested["sqlalchemy_asyncpg"]}"{args}{extra_kw})'
+    )
+    return suggested, snippets
