@@ -108,7 +108,12 @@ def fill_and_submit(page, form_id: str, values: dict[str, str]) -> bool:
     """Fill the named fields of form `form_id` and submit it; False if the form is not there."""
     form = page.locator(f"form#{form_id}")
     if form.count() == 0:
+        # Fall back to the form that holds the first field.
+        first = next(iter(values), None)
+        form = page.locator(f'form:has([name="{first}"])') if first else form
+    if form.count() == 0:
         return False
+    form = form.first
     for name, value in values.items():
         field = form.locator(f'[name="{name}"]')
         if field.count():
@@ -138,13 +143,6 @@ def shoot(base: str, out: Path, pages: list[str]) -> list[Path]:
                         page.goto(f"/{name}")
                         fill_and_submit(page, f"{name}-form", inputs.get(name, {}))
                     page.wait_for_load_state("load")
-                    # The first screen after submitting is what the user sees: if the page put
-                    # the result out of view (no #result anchor), show where it starts.
-                    if width_name == "narrow" and name != "home":
-                        page.evaluate(
-                            "() => { const r = document.getElementById('result');"
-                            " if (r && !location.hash) r.scrollIntoView(); }"
-                        )
                     path = out / f"{name}-{theme}-{width_name}.png"
                     page.screenshot(path=str(path), full_page=False)
                     made.append(path)

@@ -283,7 +283,22 @@
     form.addEventListener("change", schedule);
   }
 
+  // ---------- after a form post: bring the answer into view ----------
+
+  function revealResult() {
+    // The result is rendered only after a submit. If it starts below the first screen (a phone),
+    // scroll to it and move focus there so screen readers read it (without JS, forms can
+    // point their action at #result for the same effect).
+    const result = document.getElementById("result");
+    if (!result || location.hash || !result.firstElementChild) return;
+    if (result.getBoundingClientRect().top < window.innerHeight * 0.6) return;
+    if (!result.hasAttribute("tabindex")) result.setAttribute("tabindex", "-1");
+    result.focus({ preventScroll: true });
+    result.scrollIntoView({ block: "start" });
+  }
+
   function init() {
+    revealResult();
     initCopyButtons(document);
     initSecretToggles(document);
     initSubmitShortcut();
