@@ -258,24 +258,25 @@ class EnvReport:
         c = Counter(f.severity.value for f in self.all_findings())
         return {"error": c["error"], "warning": c["warning"], "info": c["info"]}
 
-    def summary(self) -> str:
-        """One line for the home page: how many variables, which project, what is wrong."""
+    def tally(self) -> str:
+        """`7 variables, 6 recognised · project <ref> · 2 errors, 1 warning`."""
         if any(f.code == C.ENV_FILE_MISSING for f in self.findings):
-            return f"{self.source}: not found or not readable."
+            return f"{self.source}: not found or not readable"
         recognised = sum(1 for v in self.variables if v.recognised)
-        parts = [f"{len(self.variables)} variables, {recognised} recognised"]
+        parts = [f"{_count(len(self.variables), 'variable')}, {recognised} recognised"]
         if self.project_ref:
             parts.append(f"project {self.project_ref}")
         counts = self.counts()
-        problems = [
-            f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n and k != "info"
-        ]
-        first = next((f for f in ordered(self.all_findings()) if f.severity.rank < 2), None)
-        if first is None:
-            parts.append("no problems found")
-        else:
-            parts.append(", ".join(problems) + f" (first: {first.title})")
+        problems = [_count(n, k) for k, n in counts.items() if n and k != "info"]
+        parts.append(", ".join(problems) if problems else "no problems found")
         return " · ".join(parts)
+
+    def summary(self) -> str:
+        """One line for the home page: how many variables, which project, what is wrong first."""
+        first = next((f for f in self.ordered_findings() if f.severity.rank < 2), None)
+        if first is None or first.code == C.ENV_FILE_MISSING:
+            return self.tally() + "."
+        return f"{self.tally()} (first: {first.title})."
 
     def to_dict(self) -> dict[str, Any]:
         return {
