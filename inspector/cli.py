@@ -95,6 +95,8 @@ def _env_lines(report) -> list[str]:
 
 # ---------- flask inspect token ----------
 
+from flask.cli import with_appcontext  # noqa: E402
+
 
 @inspect_group.command("token")
 @click.argument("token", metavar="TOKEN")
@@ -114,6 +116,7 @@ def _env_lines(report) -> list[str]:
     help="Seconds of clock skew to allow on exp, nbf and iat.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
+@with_appcontext
 def token_command(
     token: str,
     key: str | None,
@@ -123,6 +126,7 @@ def token_command(
     as_json: bool,
 ) -> None:
     """Decode, classify and verify TOKEN ('-' reads standard input): exit 1 on an error finding."""
+    import sys
     from pathlib import Path
 
     from flask import current_app
@@ -130,7 +134,7 @@ def token_command(
     from inspector.tokens import inspect_token
 
     if token == "-":
-        token = click.get_text_stream("stdin").read()
+        token = sys.stdin.read()
     if key and key.startswith("@"):
         path = Path(key[1:])
         try:

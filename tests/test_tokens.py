@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -76,20 +75,9 @@ API_CODES = {
 NOW = int(time.time())
 
 
-@dataclass
-class K:
-    """The keys a case may use (built fresh per test)."""
-
-    secret: str
-    es: Any
-    rs: Any
-    jwks: dict
-    mint: Any
-
-
 @pytest.fixture
-def k(hs_secret, es256_key, rs256_key, jwks_doc, mint) -> K:
-    return K(hs_secret, es256_key, rs256_key, jwks_doc, mint)
+def k(kit):
+    return kit
 
 
 def run(token: str, **kw) -> TokenReport:

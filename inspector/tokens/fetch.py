@@ -94,6 +94,8 @@ def fetch_jwks(
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         raise JWKSFetchError(f"the port in {url!r} is not a number") from exc
+    if scheme in ("http", "https"):
+        policy.check_host(host)
     if scheme == "http":
         # Plain http only for a local stack on this machine, and never on a shared site.
         if policy.restricted or not supabase.is_loopback_host(host):
@@ -102,7 +104,6 @@ def fetch_jwks(
             )
     elif scheme != "https":
         raise JWKSFetchError(f"the scheme {scheme!r} is not https")
-    policy.check_host(host)
     addresses = _resolve(host, port, max(0.05, deadline - time.monotonic()))
     if not addresses:
         raise JWKSFetchError(f"{host} resolves to no address")

@@ -564,6 +564,12 @@ def _jwks_url(kind: str, claims: dict[str, Any] | None, alg: object) -> str | No
     ref = supabase.ref_from_issuer(iss)
     if ref:
         return supabase.jwks_url_for(ref)
+    if isinstance(iss, str) and iss.startswith("http://") and iss.rstrip("/").endswith("/auth/v1"):
+        # the local CLI stack's issuer (http://127.0.0.1:54321/auth/v1): loopback only
+        host = urlsplit(iss).hostname or ""
+        if supabase.is_loopback_host(host):
+            return iss.rstrip("/") + "/.well-known/jwks.json"
+        return None
     return supabase.jwks_url_from_issuer(iss)
 
 
