@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,6 +365,7 @@ class _Check:
         self.findings: list[Finding] = []
         self.vars: dict[str, _Var] = {}
         self.main_ref: str | None = None
+        self.pending: list[_Var] = []  # database URLs, inspected together
 
     # -- parsing ------------------------------------------------------------------------------
     def parse(self) -> None:
@@ -455,22 +457,34 @@ class _Check:
                 var.findings.append(f)
 
     def _connection(self, var: _Var) -> None:
+        var.kind = "connection_string"
+        self.pending.append(var)
+
+    def inspect_connections(self) -> None:
+        """Lint (and, when asked, probe) every database URL; live probes run side by side."""
         from inspector.connections import inspect_connection
 
-        report = inspect_connection(
-            var.value.strip(),
-            probe=self.probe,
-            policy=self.policy,
-            timeout=self.timeout,
-        )
-        var.conn = report
-        var.kind = "connection_string"
-        var.project_ref = report.project_ref
-        if report.project_ref:
-            var.ref_mark = report.project_ref
-        elif report.host_kind == "supabase_local":
-            var.ref_mark = LOCAL_MARK
-        var.findings.extend(report.findings)
+        urls = list(dict.fromkeys(v.value.strip() for v in self.pending))
+
+        def one(url: str):
+            return inspect_connection(
+                url, probe=self.probe, policy=self.policy, timeout=self.timeout
+            )
+
+        if self.probe and len(urls) > 1:
+            with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+                reports = dict(zip(urls, pool.map(one, urls), strict=True))
+        else:
+            reports = {url: one(url) for url in urls}
+        for var in self.pending:
+            report = reports[var.value.strip()]
+            var.conn = report
+            var.project_ref = report.project_ref
+            if report.project_ref:
+                var.ref_mark = report.project_ref
+            elif report.host_kind == "supabase_local":
+                var.ref_mark = LOCAL_MARK
+            var.findings.extend(report.findings)
 
     def _url(self, var: _Var, bare: str) -> None:
         ref = supabase.normalize_ref(bare)
@@ -715,14 +729,14 @@ class _Check:
                 keys.setdefault(v.value, []).append(v)
         if not secrets:
             if keys:
-                ref = self.main_ref
+                holders = [v for vs in keys.values() for v in vs]
                 self.findings.append(
                     make(
                         C.JWT_SECRET_MISSING,
-                        f"The file has {_count(len(keys), 'legacy JWT key')} "
-                        f"({_names([v for vs in keys.values() for v in vs])}) but no "
-                        "SUPABASE_JWT_SECRET to verify them with.",
-                        **self._dash(ref),
+                        f"{_names(holders)} "
+                        f"{'is a legacy JWT key' if len(holders) == 1 else 'are legacy JWT keys'}"
+                        f", and no SUPABASE_JWT_SECRET is here to verify {_them(holders)}.",
+                        **self._dash(self.main_ref),
                     )
                 )
             return
@@ -926,6 +940,7 @@ class _Check:
         self.parse()
         for var in self.vars.values():
             self.classify(var)
+        self.inspect_connections()
         self.main_ref = self._main_ref()
         for var in self.vars.values():
             self.check_variable(var)

@@ -854,3 +854,51 @@ def test_cli_reads_standard_input(runner):
     assert result.exit_code == 1
     assert "[jwt_secret_is_jwt]" in result.output
     assert A.anon not in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Live probes, only when asked: against the suite's real PostgreSQL
+
+
+def probe_env(pg) -> str:
+    plain = pg["plain"]
+    return lines(
+        f"DATABASE_URL={plain.url(sslmode='disable')}",
+        f"DIRECT_URL={plain.url(password='wrong-password', sslmode='disable')}",
+    )
+
+
+def test_probe_only_when_asked(pg):
+    text = probe_env(pg)
+    quiet = inspect_env(text).to_dict()
+    assert not {"connected", "auth_failed"} & all_codes(quiet)
+    assert quiet["probed"] is False
+    t0 = time.monotonic()
+    live = inspect_env(text, probe=True, timeout=5).to_dict()
+    assert time.monotonic() - t0 < 15
+    by = var_codes(live)
+    assert "connected" in by["DATABASE_URL"]
+    assert "auth_failed" in by["DIRECT_URL"]
+    assert "wrong-password" not in json.dumps(live)
+
+
+def test_probe_through_page_api_and_cli(client, runner, pg, tmp_path):
+    text = probe_env(pg)
+    html = client.post("/env", data={"text": text, "probe": "y"}).get_data(as_text=True)
+    assert {"connected", "auth_failed"} <= codes_in_html(html)
+    d = client.post("/api/v1/env", json={"text": text, "probe": True}).get_json()
+    assert {"connected", "auth_failed"} <= all_codes(d)
+    path = tmp_path / ".env"
+    path.write_text(text)
+    result = runner.invoke(args=["inspect", "env", "--file", str(path), "--probe"])
+    assert result.exit_code == 1  # auth_failed is an error
+    assert "[auth_failed]" in result.output and "[connected]" in result.output
+    assert "wrong-password" not in html + json.dumps(d) + result.output
+
+
+def test_shared_mode_probe_obeys_the_allow_list(make_app, pg):
+    client = make_app(**SHARED).test_client()
+    d = client.post("/api/v1/env", json={"text": probe_env(pg), "probe": True}, headers=USER)
+    codes = var_codes(d.get_json())
+    assert "probe_blocked" in codes["DATABASE_URL"]
+    assert "connected" not in codes["DATABASE_URL"]
