@@ -184,7 +184,7 @@ def key_shape(text: str) -> str | None:
                 return "jwks"
             if "kty" in obj:
                 return "jwk"
-    if re.match(r"^https?://", t, re.I):
+    if re.match(r"^[a-z][a-z0-9+.-]*://", t, re.I):
         return "jwks_url" if "jwks" in t.lower() or "/.well-known/" in t else "url"
     stripped = t.strip("\"'")
     if stripped.startswith("eyJ") and stripped.count(".") == 2:
