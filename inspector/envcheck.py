@@ -123,6 +123,19 @@ _PG_URI = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.I)
 _KEYWORD_DSN = re.compile(r"\b(host|dbname|user|port|password|sslmode)\s*=", re.I)
 _HTTP_URL = re.compile(r"^https?://", re.I)
 
+# What a JWT secret variable may hold instead of an HMAC secret (tokens.classify_secret's shapes).
+NOT_HMAC_SHAPES = (
+    "pem_public_key",
+    "pem_private_key",
+    "certificate",
+    "jwk",
+    "jwks",
+    "jwks_url",
+    "url",
+    "supabase_url",
+    "connection_string",
+)
+
 # Token kinds (api.md) grouped the way the cross-checks need them.
 JWT_KINDS = (
     "supabase_anon_key",
@@ -148,6 +161,12 @@ KIND_LABELS = {
     "jwt": "a JWT that is not a Supabase key",
     "malformed_jwt": "a malformed JWT",
     "jwt_secret": "an HMAC secret",
+    "pem_public_key": "a PEM public key",
+    "pem_private_key": "a PEM private key",
+    "certificate": "an X.509 certificate",
+    "jwk": "a JWK (JSON Web Key)",
+    "jwks": "a JWKS (JSON Web Key Set)",
+    "jwks_url": "a JWKS URL",
     "connection_string": "a Postgres connection string",
     "supabase_url": "a Supabase project URL",
     "url": "a URL",
@@ -424,19 +443,31 @@ class _Check:
         if not value.strip():
             var.kind = "empty"
             return
-        if _JWT_SHAPE.match(bare) or bare.startswith(("sb_", "sbp_")):
+        if var.expected == ROLE_JWT_SECRET and not _PG_URI.match(bare):
+            self._secret(var)
+        elif _JWT_SHAPE.match(bare) or bare.startswith(("sb_", "sbp_")):
             self._token(var)
         elif _PG_URI.match(bare) or (var.expected == ROLE_DB_URL and _KEYWORD_DSN.search(bare)):
             self._connection(var)
         elif _HTTP_URL.match(bare):
             self._url(var, bare)
-        elif var.expected == ROLE_JWT_SECRET:
-            var.kind = "jwt_secret"
         elif var.expected in KEY_ROLES:
             # Anything in a key variable is shown to the token inspector, which names it.
             self._token(var)
         else:
             var.kind = "text"
+
+    def _secret(self, var: _Var) -> None:
+        """A would-be JWT secret: the token inspector names its shape (JWT, sb_ key, PEM, ...)."""
+        from inspector.tokens import classify_secret
+
+        shape = classify_secret(var.value)
+        if shape in ("jwt", "publishable_key", "secret_key", "personal_access_token"):
+            self._token(var)
+        elif shape == "hmac_secret" or shape is None:
+            var.kind = "jwt_secret"
+        else:
+            var.kind = shape  # pem_public_key, certificate, jwk, jwks, jwks_url, url, ...
 
     def _token(self, var: _Var) -> None:
         from inspector.tokens import inspect_token
@@ -585,8 +616,8 @@ class _Check:
         holds = None
         if var.kind in SERVICE_KINDS or var.kind == "supabase_access_token_personal":
             holds = KIND_LABELS[var.kind]
-        elif var.expected == ROLE_JWT_SECRET:
-            holds = "the JWT secret"
+        elif var.expected == ROLE_JWT_SECRET and var.kind in ("jwt_secret", "pem_private_key"):
+            holds = "the JWT secret" if var.kind == "jwt_secret" else "a private key"
         elif var.expected == ROLE_DB_PASSWORD:
             holds = "the database password"
         elif var.kind == "connection_string" and _has_password(var.conn):
@@ -770,6 +801,23 @@ class _Check:
                 )
             )
             return True
+        if s.kind in NOT_HMAC_SHAPES:
+            asymmetric = s.kind not in ("url", "supabase_url", "connection_string")
+            self.findings.append(
+                make(
+                    C.JWT_SECRET_NOT_HMAC,
+                    f"{s.name} holds {KIND_LABELS.get(s.kind, s.kind)}, not an HMAC secret"
+                    + (
+                        ": that verifies asymmetric (ES256/RS256) user tokens only, never the "
+                        "HS256 anon and service_role keys."
+                        if asymmetric
+                        else "."
+                    ),
+                    severity="warning" if asymmetric else "error",
+                    **self._dash(self.main_ref),
+                )
+            )
+            return True
         if s.kind in SB_KEY_KINDS:
             self.findings.append(
                 make(
@@ -794,7 +842,8 @@ class _Check:
         asymmetric: list[_Var] = []
         secret_findings: dict[str, Finding] = {}
         for value, holders in keys.items():
-            report = inspect_token(value, key=s.value)
+            # The policy guards any fetch the token inspector might make for a key.
+            report = inspect_token(value, key=s.value, policy=self.policy, fetch_timeout=3.0)
             sig = report.signature
             for f in report.findings:
                 if f.code in _SECRET_CODES and f.code not in secret_findings:

@@ -91,6 +91,14 @@ JWT_SECRET_IS_API_KEY = _env(
     "Project Settings → JWT Keys ({jwt_settings}), or verify user tokens against the "
     "project's JWKS if it uses asymmetric signing keys.",
 )
+JWT_SECRET_NOT_HMAC = _env(
+    "jwt_secret_not_hmac",
+    ERROR,
+    "The JWT secret variable holds a key, URL or connection string, not an HMAC secret",
+    "The legacy anon and service_role keys are HS256: verify them with the JWT secret from "
+    "Project Settings → JWT Keys ({jwt_settings}); keep a public key or JWKS URL in a variable "
+    "of its own (e.g. SUPABASE_JWKS_URL) for asymmetric user tokens.",
+)
 JWT_SECRET_VERIFIES_KEYS = _env(
     "jwt_secret_verifies_keys",
     INFO,

@@ -176,6 +176,27 @@ CASES = [
         secrets=(B.secret, A.anon, B.service),
     ),
     Case(
+        "secret_is_a_jwks_url",
+        lines(
+            f"NEXT_PUBLIC_SUPABASE_URL={A.url}",
+            f"SUPABASE_ANON_KEY={A.anon}",
+            f"NEXT_PUBLIC_SUPABASE_JWT_SECRET={supabase.jwks_url_for(REF_A)}",
+        ),
+        codes=("jwt_secret_not_hmac",),
+        errors=False,  # a warning: it may be a deliberate asymmetric setup, badly named
+        absent=("jwt_secret_does_not_verify_keys", "secret_in_public_variable"),
+        secrets=(A.anon,),
+    ),
+    Case(
+        "secret_is_a_connection_string",
+        lines(
+            f"SUPABASE_ANON_KEY={A.anon}",
+            f"SUPABASE_JWT_SECRET=postgresql://postgres:{DB_PASSWORD}@db.{REF_A}.supabase.co:5432/postgres",
+        ),
+        codes=("jwt_secret_not_hmac",),
+        secrets=(A.anon, DB_PASSWORD),
+    ),
+    Case(
         "secret_missing",
         lines(f"VITE_SUPABASE_URL={A.url}", f"VITE_SUPABASE_ANON_KEY={A.anon}"),
         codes=("jwt_secret_missing",),
