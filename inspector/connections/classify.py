@@ -173,10 +173,16 @@ def relevant_line(text: str, pattern: re.Pattern[str] | None = None) -> str:
 
 
 def classify_message(text: str) -> Classified:
-    """The code for a driver's error text (`connect_failed` when nothing matches)."""
-    for code, rx, cause in _RULES:
-        if rx.search(text):
-            return Classified(code, cause, relevant_line(text, rx))
+    """The code for a driver's error text (`connect_failed` when nothing matches).
+
+    libpq joins the messages of every attempt; the first attempt's message is the cause (with
+    sslmode=prefer the retry without SSL often fails for a secondary reason), so lines are
+    tried in order and the first line any rule matches decides.
+    """
+    for line in [ln for ln in text.splitlines() if ln.strip()] or [text]:
+        for code, rx, cause in _RULES:
+            if rx.search(line):
+                return Classified(code, cause, line.strip())
     return Classified(codes.CONNECT_FAILED, "the driver reported an error", relevant_line(text))
 
 

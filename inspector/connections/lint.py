@@ -71,6 +71,8 @@ def scrub(text: str, secret: str | None) -> str:
     if not secret:
         return text
     out = text.replace(secret, MASK)
+    if not any(c in _ENCODE_CHARS + ":" for c in secret):
+        return out  # only a password with separators gets cut into pieces by a parser
 
     def _quoted(m: re.Match[str]) -> str:
         inner = m.group(2)
@@ -86,8 +88,8 @@ def _mask_pieces(value: str | None, secret: str | None) -> str:
         return "" if value is None else value
     if value and value in secret:
         return MASK
-    for i in range(len(value), 0, -1):
-        if value[:i] in secret and (i >= 2 or value[i : i + 1] in "@:/"):
+    for i in range(len(value) - 1, 0, -1):
+        if value[i] in "@:/?#" and value[:i] in secret:
             return MASK + value[i:]
     return value
 
@@ -232,7 +234,9 @@ def libpq_unknown_params(p: ParsedConnection) -> list[tuple[str, str]]:
             parse_dsn(make_dsn(**{k: v for k, v in params.items()}))
             break
         except ProgrammingError as exc:
-            m = re.search(r'invalid (?:connection option|URI query parameter): "([^"]+)"', str(exc))
+            m = re.search(
+                r'invalid (?:connection option|URI query parameter):? "([^"]+)"', str(exc)
+            )
             if not m or m.group(1) not in params:
                 break
             unknown.append((m.group(1), scrub(_first_line(exc), p.password)))

@@ -109,12 +109,12 @@ class _Recorder:
     @contextmanager
     def step(self, name: str) -> Iterator[Step]:
         st = Step(name, "ok", 0.0, "", start_ms=self.budget.now_ms())
+        self.outcome.steps.append(st)  # now, so that steps skipped inside come after it
         t0 = time.monotonic()
         try:
             yield st
         finally:
             st.ms = (time.monotonic() - t0) * 1000
-            self.outcome.steps.append(st)
 
     def skip(self, name: str, why: str) -> None:
         self.outcome.steps.append(Step(name, "skipped", 0.0, why, start_ms=self.budget.now_ms()))

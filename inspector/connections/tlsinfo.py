@@ -13,12 +13,14 @@ import functools
 import ipaddress
 import os
 import ssl
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from inspector import supabase
@@ -181,7 +183,9 @@ def load_pem_certs(pem: str | bytes) -> list[x509.Certificate]:
 
 @functools.lru_cache(maxsize=8)
 def _load_file(path: str, mtime: float) -> tuple[x509.Certificate, ...]:
-    with open(path, "rb") as fh:
+    with open(path, "rb") as fh, warnings.catch_warnings():
+        # Some public bundles hold an old root with a negative serial: still a root to judge by.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
         return tuple(load_pem_certs(fh.read()))
 
 
