@@ -565,6 +565,30 @@ def test_database_url_pooler_user_names_its_project():
     assert db["masked"] == f"postgresql://postgres.{REF_B}:***@{POOLER}:6543/postgres"
 
 
+def test_an_expired_token_in_an_unnamed_variable_does_not_fail_the_gate():
+    iat = int(time.time()) - 7200
+    old = jwt.encode(
+        {
+            "iss": f"https://{REF_A}.supabase.co/auth/v1",
+            "sub": "u",
+            "aud": "authenticated",
+            "role": "authenticated",
+            "session_id": "s",
+            "iat": iat,
+            "exp": iat + 3600,
+        },
+        A.secret,
+        algorithm="HS256",
+    )
+    named = inspect_env(lines(f"SUPABASE_ANON_KEY={old}"))
+    unnamed = inspect_env(lines(f"TEST_FIXTURE_TOKEN={old}"))
+    assert "token_expired" in all_codes(named.to_dict()) and named.has_errors()
+    (v,) = unnamed.variables
+    assert v.kind == "supabase_user_token"
+    assert [(f.code, f.severity.value) for f in v.findings] == [("token_expired", "warning")]
+    assert not unnamed.has_errors()
+
+
 def test_kinds_and_descriptions():
     d = inspect_env(CASE["consistent"].text).to_dict()
     by = {v["name"]: v for v in d["variables"]}
