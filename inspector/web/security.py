@@ -9,6 +9,7 @@ request is read), then the request's secrets are noted for the log filter, then 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -121,17 +122,52 @@ def _gate():
     return redirect(url_for(LOGIN_ENDPOINT, next=auth.safe_next(target)))
 
 
+def _bad_json(message: str):
+    if request.path.startswith("/api/"):
+        from inspector.web.api import error_response
+
+        return error_response("bad_request", message, 400)
+    abort(400)
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """A JSON string may escape half a surrogate pair (\\udcff): not Unicode text at all."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _note_request_secrets():
-    """Tell the log filter what this request's secrets are, whatever shape they have."""
+    """Read a JSON body once (refusing what no view can use), and tell the log filter what this
+    request's secrets are, whatever shape they have."""
     if request.method != "POST":
-        return
+        return None
     values: list[str] = []
     if request.is_json:
-        values = logfilter.secrets_in(request.get_json(silent=True))
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            return _bad_json("the JSON is nested too deeply")
+        if _has_lone_surrogate(data):
+            return _bad_json("the JSON holds a lone surrogate escape (\\ud800-\\udfff): not text")
+        values = logfilter.secrets_in(data)
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values = logfilter.secrets_in(request.form)
     if values:
         g._inspector_secrets = logfilter.set_request_secrets(values)
+    return None
 
 
 def _forget_request_secrets(_exc=None):
