@@ -829,6 +829,16 @@ def test_api_without_text_reads_the_configured_file(make_app, tmp_path):
     assert "jwt_secret_is_jwt" in all_codes(d)
 
 
+def test_api_without_text_and_without_the_file_says_so(make_app, tmp_path):
+    missing = tmp_path / "missing.env"
+    client = make_app(INSPECTOR_ENV_FILE=str(missing)).test_client()
+    r = client.post("/api/v1/env", json={})
+    assert r.status_code == 200
+    d = r.get_json()
+    assert [f["code"] for f in d["findings"]] == ["env_file_missing"]
+    assert d["variables"] == [] and d["source"] == str(missing)
+
+
 def test_api_rejects_what_it_cannot_read(client):
     assert client.post("/api/v1/env", data="text=x").status_code == 400
     r = client.post("/api/v1/env", json={"text": 5})
