@@ -145,6 +145,13 @@
   };
   const SEVERITY_ICON = { error: "✖", warning: "▲", info: "ℹ" };
 
+  /** Append text to node, with `backticked` spans as <code> (as the server's macros do). */
+  function appendTicks(node, text) {
+    const pieces = String(text).split("`");
+    if (pieces.length < 3 || pieces.length % 2 === 0) { node.append(String(text)); return; }
+    pieces.forEach((piece, i) => node.append(i % 2 ? el("code", "", piece) : piece));
+  }
+
   function badge(text, kind, icon) {
     const node = el("span", `badge badge-${kind}`);
     if (icon) {
@@ -164,7 +171,11 @@
       region.setAttribute("aria-live", "polite");
       region.setAttribute("aria-atomic", "true");
       region.hidden = true;
-      form.appendChild(region);
+      // Right under the token field, where the eyes are while pasting.
+      const tokenField = form.elements.namedItem("token");
+      const anchor = tokenField && tokenField.closest(".field");
+      if (anchor) anchor.insertAdjacentElement("afterend", region);
+      else form.appendChild(region);
     }
     return region;
   }
@@ -211,11 +222,12 @@
       icon.setAttribute("aria-hidden", "true");
       sev.append(icon, ` ${first.severity}`);
       p.append(sev, " ", el("strong", "", first.title));
-      if (first.detail) p.append(": ", first.detail);
+      if (first.detail) { p.append(": "); appendTicks(p, first.detail); }
       region.append(p);
       if (first.fix) {
         const fix = el("p", "fix");
-        fix.append(el("span", "fix-label", "Fix:"), ` ${first.fix}`);
+        fix.append(el("span", "fix-label", "Fix:"), " ");
+        appendTicks(fix, first.fix);
         region.append(fix);
       }
     } else {
