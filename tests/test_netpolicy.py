@@ -258,3 +258,181 @@ def test_any_host_text_is_judged_without_crashing(text):
     except ProbeBlockedError:
         return
     assert name == name.lower() and not name.endswith(".")
+
+
+# --- end to end: the probes obey the policy before any packet -------------------------------
+
+import socket  # noqa: E402
+import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+SECRET_KEY = "3f1c0a9b8e7d6c5b4a39281706f5e4d3"
+SHARED_APP = {
+    "INSPECTOR_MODE": "shared",
+    "SECRET_KEY": SECRET_KEY,
+    "INSPECTOR_TRUSTED_USER_HEADER": "X-Forwarded-User",
+}
+USER = {"X-Forwarded-User": "ana"}
+TOKEN = (
+    "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0."
+    "eyJzdWIiOiIxIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJhdWQiOiJhdXRoZW50aWNhdGVkIn0."
+    "c2lnbmF0dXJl"
+)
+
+
+@contextmanager
+def listener(family=socket.AF_INET, host="127.0.0.1"):
+    """A real listening socket; `connections()` says how many connections reached it."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    accepted = []
+
+    def connections() -> int:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except BlockingIOError:
+                return len(accepted)
+            accepted.append(conn)
+
+    try:
+        yield sock.getsockname()[1], connections
+    finally:
+        for c in accepted:
+            c.close()
+        sock.close()
+
+
+def _codes(report_json) -> set[str]:
+    return {f["code"] for f in report_json["findings"]}
+
+
+def test_local_mode_control_the_listener_sees_a_probe():
+    """The listener does notice a probe: so the shared-mode tests below can fail."""
+    from inspector.connections import inspect_connection
+
+    with listener() as (port, connections):
+        inspect_connection(f"postgresql://u:p@127.0.0.1:{port}/db", timeout=0.5, policy=LOCAL)
+        assert connections() >= 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.1", "[::ffff:127.0.0.1]"])
+def test_shared_connection_probe_to_loopback_is_blocked(host):
+    from inspector.connections import inspect_connection
+
+    with listener() as (port, connections):
+        start = time.monotonic()
+        report = inspect_connection(
+            f"postgresql://u:p@{host}:{port}/db", timeout=5, policy=shared("*")
+        ).to_dict()
+        assert "probe_blocked" in _codes(report)
+        assert report["verdict"]["code"] == "probe_blocked"
+        assert time.monotonic() - start < 2
+        assert connections() == 0
+
+
+def test_shared_connection_probe_to_ipv6_loopback_is_blocked():
+    from inspector.connections import inspect_connection
+
+    with listener(socket.AF_INET6, "::1") as (port, connections):
+        report = inspect_connection(
+            f"postgresql://u:p@[::1]:{port}/db", timeout=5, policy=shared("*")
+        ).to_dict()
+        assert "probe_blocked" in _codes(report)
+        assert connections() == 0
+
+
+@pytest.mark.parametrize(
+    "host", ["10.1.2.3", "169.254.169.254", "[fd00:ec2::254]", "100.64.0.1", "0.0.0.0"]
+)
+def test_shared_connection_probe_to_private_or_metadata_is_blocked_before_any_packet(host):
+    from inspector.connections import inspect_connection
+
+    start = time.monotonic()
+    report = inspect_connection(
+        f"postgresql://u:p@{host}:5432/postgres", timeout=5, policy=shared("*")
+    ).to_dict()
+    # A connection attempt to a black hole would take the whole timeout.
+    assert time.monotonic() - start < 2
+    assert "probe_blocked" in _codes(report)
+    steps = {s["name"]: s["status"] for s in report["steps"]}
+    assert steps.get("tcp") in (None, "skipped")
+
+
+def test_shared_connection_probe_off_the_allow_list_is_blocked():
+    from inspector.connections import inspect_connection
+
+    report = inspect_connection(
+        "postgresql://u:p@db.example.com:5432/postgres", timeout=5, policy=shared()
+    ).to_dict()
+    assert "probe_blocked" in _codes(report)
+
+
+def test_shared_site_connection_page_and_api_block_loopback(make_app):
+    app = make_app(**SHARED_APP)
+    c = app.test_client()
+    with listener() as (port, connections):
+        url = f"postgresql://u:p@127.0.0.1:{port}/db"
+        r = c.post("/api/v1/connection", json={"url": url, "timeout": 2}, headers=USER)
+        assert r.status_code == 200
+        assert "probe_blocked" in _codes(r.get_json())
+        r = c.post("/connection", data={"url": url, "timeout": "2"}, headers=USER)
+        assert r.status_code == 200 and b"probe_blocked" in r.data
+        assert connections() == 0
+
+
+def test_local_mode_control_the_listener_sees_a_jwks_fetch():
+    from inspector.tokens import inspect_token
+
+    with listener() as (port, connections):
+        inspect_token(
+            TOKEN, key=f"http://127.0.0.1:{port}/jwks.json", policy=LOCAL, fetch_timeout=0.5
+        )
+        assert connections() >= 1
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_shared_jwks_fetch_from_loopback_is_blocked(scheme, host):
+    from inspector.tokens import inspect_token
+
+    with listener() as (port, connections):
+        report = inspect_token(
+            TOKEN, key=f"{scheme}://{host}:{port}/jwks.json", policy=shared("*"), fetch_timeout=3
+        ).to_dict()
+        codes = _codes(report)
+        # Plain http is refused outright on a shared site (jwks_fetch_failed) unless the
+        # address literal is refused first; https reaches the address check.
+        expected = {"jwks_fetch_blocked", "probe_blocked"}
+        if scheme == "http":
+            expected.add("jwks_fetch_failed")
+        assert codes & expected, codes
+        assert connections() == 0
+
+
+@pytest.mark.parametrize("host", ["169.254.169.254", "10.0.0.1", "[fd00:ec2::254]"])
+def test_shared_jwks_fetch_from_metadata_or_private_is_blocked(host):
+    from inspector.tokens import inspect_token
+
+    start = time.monotonic()
+    report = inspect_token(
+        TOKEN, key=f"https://{host}/jwks.json", policy=shared("*"), fetch_timeout=3
+    ).to_dict()
+    assert time.monotonic() - start < 2
+    assert _codes(report) & {"jwks_fetch_blocked", "probe_blocked"}
+
+
+def test_shared_site_token_api_blocks_loopback_jwks(make_app):
+    app = make_app(INSPECTOR_ALLOWED_HOSTS="*", **SHARED_APP)
+    c = app.test_client()
+    with listener() as (port, connections):
+        r = c.post(
+            "/api/v1/token",
+            json={"token": TOKEN, "key": f"https://localhost:{port}/j"},
+            headers=USER,
+        )
+        assert r.status_code == 200
+        assert _codes(r.get_json()) & {"jwks_fetch_blocked", "probe_blocked"}
+        assert connections() == 0
