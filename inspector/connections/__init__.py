@@ -7,6 +7,8 @@ diagnoses live within `timeout`: DNS, TCP, SSLRequest, TLS, a real login and a f
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from inspector import netpolicy, supabase
 from inspector.connections import codes
 from inspector.connections.lint import DRIVERS, is_remote, resolve_driver, static_findings
@@ -27,6 +29,18 @@ _STEP_LABEL = {
     "query": "first query",
     "connect_asyncpg": "asyncpg login",
 }
+
+
+def _merge(static: list[Finding], live: list[Finding]) -> list[Finding]:
+    """Live evidence replaces a static finding of the same code, keeping its specific fix."""
+    fixes = {f.code: f.fix for f in static}
+    live_codes = {f.code for f in live}
+    merged = [f for f in static if f.code not in live_codes]
+    for f in live:
+        if f.code in fixes and fixes[f.code]:
+            f = replace(f, fix=fixes[f.code])
+        merged.append(f)
+    return merged
 
 
 def _lower_first(text: str) -> str:
@@ -130,7 +144,7 @@ def inspect_connection(
         total_ms = outcome.total_ms
         steps = [s.to_dict() for s in outcome.steps]
         tls, server = outcome.tls, outcome.server
-        findings += outcome.findings
+        findings = _merge(findings, outcome.findings)
         if outcome.failure is not None:
             f = outcome.failure
             label = _STEP_LABEL.get(f.step, f.step)

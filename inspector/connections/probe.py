@@ -711,7 +711,15 @@ def _tls_fix(code: str, reason: str, host: str, v: tlsinfo.StoreVerdict, kind: s
                 f"Download {supabase.SUPABASE_CA_FILE} (Database Settings -> SSL Configuration) "
                 f"and add `sslrootcert={supabase.SUPABASE_CA_FILE}` (or paste it here as the CA)."
             )
-        return None
+        if code == codes.TLS_SELF_SIGNED:
+            return (
+                "Trust exactly that certificate: save the server's certificate and add "
+                "`sslrootcert=server.crt`, or give the server a certificate from a CA you trust."
+            )
+        return (
+            "Give the client the CA that issued the certificate: add "
+            "`sslrootcert=/path/to/ca.crt` (or paste the CA here to check it first)."
+        )
     if code == codes.TLS_HOSTNAME_MISMATCH:
         return (
             "Connect with a name the certificate holds (listed above), or use sslmode=verify-ca "
@@ -943,6 +951,8 @@ def _login_failed(
         cause = "verify-ca/verify-full needs a root certificate file and there is none"
     if code == codes.TENANT_NOT_FOUND:
         fix = _tenant_fix(inp)
+    if code in (codes.TLS_UNTRUSTED, codes.TLS_SELF_SIGNED) and tls_view is not None:
+        fix = _tls_fix(code, cause, "", tls_view.verdicts[tls_view.chosen], inp.host_kind)
     st.detail = detail + "."
     finding = make(code, st.detail + f" Cause: {cause}.", **({"fix": fix} if fix else {}))
     # The TLS step may already have said the same thing as a finding: keep one.

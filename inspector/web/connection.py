@@ -1,16 +1,183 @@
-"""The connection inspector's page (placeholder until its issue lands)."""
+"""The connection page `/connection` and its JSON twin `POST /api/v1/connection`.
+
+Both read their input, call `inspect_connection` once (inside a probe slot, with this site's
+probe policy and timeout bound) and render the same report. The password is never sent back:
+the form's string comes back masked and the password field empty.
+"""
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, render_template
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, PasswordField, SelectField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from inspector.connections import MAX_TIMEOUT, ConnectionReport, inspect_connection
+from inspector.connections.lint import DRIVERS
+from inspector.web import api
+from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
 
 bp = Blueprint("connection", __name__)
+
+DRIVER_CHOICES = [
+    ("auto", "Not sure / any"),
+    ("psycopg2", "psycopg2 (libpq)"),
+    ("asyncpg", "asyncpg"),
+    ("sqlalchemy", "SQLAlchemy (psycopg2)"),
+    ("sqlalchemy_asyncpg", "SQLAlchemy + asyncpg"),
+]
+CA_CHOICES = [
+    ("certifi", "certifi (Python's usual bundle)"),
+    ("system", "this system's trust store"),
+    ("pem", "a CA I paste below (e.g. prod-ca-2021.crt)"),
+]
+HOST_KIND_LABELS = {
+    "supabase_direct": "Supabase direct connection",
+    "supabase_pooler_session": "Supabase shared pooler, session mode",
+    "supabase_pooler_transaction": "Supabase shared pooler, transaction mode",
+    "supabase_dedicated_pooler": "Supabase dedicated pooler (PgBouncer)",
+    "supabase_local": "Supabase local CLI stack",
+    "local": "local server",
+    "other": "other host",
+}
+DRIVER_LABELS = dict(DRIVER_CHOICES) | {"auto": "any driver"}
+STEP_TITLES = {
+    "dns": "the DNS lookup",
+    "tcp": "the TCP connection",
+    "ssl_request": "the SSLRequest",
+    "tls": "the TLS handshake",
+    "connect": "the login",
+    "query": "the first query",
+    "connect_asyncpg": "the asyncpg login",
+}
+
+
+class ConnectionForm(FlaskForm):
+    url = TextAreaField(
+        "Connection string",
+        description="postgresql://user:password@host:5432/db?sslmode=..., host=... dbname=... "
+        "(libpq key=value), or a SQLAlchemy URL.",
+    )
+    password = PasswordField(
+        "Password (optional)",
+        description="Replaces the password in the string, e.g. [YOUR-PASSWORD]. Never shown again.",
+    )
+    driver = SelectField("Your driver", choices=DRIVER_CHOICES, default="auto")
+    ca = SelectField("CA to trust", choices=CA_CHOICES, default="certifi")
+    ca_pem = TextAreaField(
+        "CA certificate (PEM)",
+        description="Only with “a CA I paste below”: -----BEGIN CERTIFICATE----- ...",
+    )
+    timeout = FloatField(
+        "Timeout (seconds)",
+        validators=[Optional(), NumberRange(min=0.5, max=MAX_TIMEOUT)],
+        description="The whole live diagnosis ends within this.",
+    )
+    probe = BooleanField(
+        "Probe it live (DNS, TCP, TLS, a real login)",
+        default=True,
+        description="Off: static checks only, nothing is sent.",
+    )
+
+
+def run_inspection(
+    url: str,
+    *,
+    password: str | None,
+    driver: str,
+    ca: str,
+    timeout: float | None,
+    probe: bool,
+) -> ConnectionReport:
+    """inspect_connection with this site's policy and bounds; a live probe takes a slot."""
+    common = dict(password=password or None, driver=driver, ca=ca or "certifi")
+    if not probe:
+        return inspect_connection(url, probe=False, **common)
+    try:
+        with probe_slot():
+            return inspect_connection(
+                url,
+                probe=True,
+                timeout=probe_timeout(timeout),
+                policy=current_policy(),
+                **common,
+            )
+    except ProbeCapacityError as exc:
+        static = inspect_connection(url, probe=False, **common)
+        return static.with_probe_refused("probe_busy", f"Not probed: {exc}.")
+
+
+def _render(form: ConnectionForm, report: ConnectionReport | None):
+    form.password.data = ""
+    if report is not None:
+        form.url.data = report.parsed.masked or ""
+    return render_template(
+        "connection/page.html",
+        form=form,
+        report=report,
+        data=report.to_dict() if report is not None else None,
+        host_kind_labels=HOST_KIND_LABELS,
+        driver_labels=DRIVER_LABELS,
+        step_titles=STEP_TITLES,
+        password_removed=bool(report and report.parsed.password is not None),
+    )
+
+
+def _inspect_form(form: ConnectionForm) -> ConnectionReport:
+    ca = form.ca.data or "certifi"
+    if ca == "pem":
+        ca = form.ca_pem.data or ""
+    return run_inspection(
+        form.url.data or "",
+        password=form.password.data,
+        driver=form.driver.data or "auto",
+        ca=ca,
+        timeout=form.timeout.data,
+        probe=bool(form.probe.data),
+    )
 
 
 @bp.route("/connection", methods=["GET", "POST"])
 def page():
-    return render_template("placeholder.html", name="connection")
+    form = ConnectionForm()
+    report = None
+    if form.validate_on_submit():
+        if (form.url.data or "").strip():
+            report = _inspect_form(form)
+        else:
+            form.url.errors = ["Paste a connection string."]
+    return _render(form, report)
 
 
 def render_from_paste(text: str):
-    return render_template("placeholder.html", name="connection")
+    """The home page's paste box sent a connection string here: inspect it and show this page."""
+    form = ConnectionForm(formdata=None, data={"url": text, "probe": True})
+    return _render(form, _inspect_form(form))
+
+
+@api.bp.post("/connection")
+def api_connection():
+    data = api.json_body()
+    url = api.field(data, "url", required=True)
+    password = api.field(data, "password")
+    driver = api.field(data, "driver") or "auto"
+    if driver not in DRIVERS:
+        raise api.BadRequestError(f"the field 'driver' must be one of {', '.join(DRIVERS)}")
+    ca = api.field(data, "ca") or "certifi"
+    timeout = api.field(data, "timeout", (int, float))
+    if timeout is not None and (not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT):
+        raise api.BadRequestError(
+            f"the field 'timeout' must be above 0 and at most {MAX_TIMEOUT:g}"
+        )
+    probe = api.field(data, "probe", bool)
+    report = run_inspection(
+        url,
+        password=password,
+        driver=driver,
+        ca=ca,
+        timeout=timeout,
+        probe=True if probe is None else probe,
+    )
+    return report.to_dict()
