@@ -196,3 +196,116 @@ def _token_lines(report) -> list[str]:
         lines.append("curl:")
         lines += ["  " + ln for ln in report.snippets["curl"].splitlines()]
     return lines
+
+
+# ---------- flask inspect conn ----------
+
+
+@inspect_group.command("conn")
+@click.argument("url", metavar="URL")
+@click.option("--password", metavar="P", help="Replaces the password (or [YOUR-PASSWORD]).")
+@click.option(
+    "--driver",
+    type=click.Choice(["auto", "psycopg2", "asyncpg", "sqlalchemy", "sqlalchemy_asyncpg"]),
+    default="auto",
+    show_default=True,
+    help="The driver your app uses (its own parser judges the string).",
+)
+@click.option(
+    "--ca",
+    metavar="FILE",
+    default="certifi",
+    show_default=True,
+    help="CA to trust: 'certifi', 'system', or a PEM file (e.g. prod-ca-2021.crt).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=30),
+    default=None,
+    help="Seconds for the whole live diagnosis (default INSPECTOR_PROBE_TIMEOUT).",
+)
+@click.option("--no-probe", is_flag=True, help="Static checks only: send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
+@with_appcontext
+def conn_command(
+    url: str,
+    password: str | None,
+    driver: str,
+    ca: str,
+    timeout: float | None,
+    no_probe: bool,
+    as_json: bool,
+) -> None:
+    """Diagnose the connection string URL ('-' reads standard input): exit 1 on an error finding."""
+    import sys
+    from pathlib import Path
+
+    from flask import current_app
+
+    from inspector import netpolicy
+    from inspector.connections import inspect_connection
+
+    if url == "-":
+        url = sys.stdin.read()
+    if ca not in ("certifi", "system"):
+        try:
+            ca = Path(ca).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {ca}: {exc}", param_hint="--ca") from exc
+    report = inspect_connection(
+        url,
+        password=password,
+        driver=driver,
+        ca=ca,
+        timeout=timeout or float(current_app.config["INSPECTOR_PROBE_TIMEOUT"]),
+        probe=not no_probe,
+        policy=netpolicy.from_settings(current_app.config),
+    )
+    emit(report, as_json, _conn_lines)
+
+
+_STEP_MARK = {"ok": "✔", "failed": "✖", "warning": "▲", "skipped": "–"}
+
+
+def _conn_lines(report) -> list[str]:
+    d = report.to_dict()
+    v = d["verdict"]
+    lines = [f"{v['status'].upper()}: {v['summary']}"]
+    if v.get("fix") and v["status"] != "connected":
+        lines.append(f"  fix: {v['fix']}")
+    lines.append("")
+    lines.append(f"string:    {d['parsed']['masked']}")
+    lines.append(
+        f"host kind: {d['host_kind']}"
+        + (f"  (project {d['project_ref']})" if d["project_ref"] else "")
+    )
+    lines.append(f"driver:    {d['driver']}")
+    if d["steps"]:
+        lines.append("")
+        lines.append("steps:")
+        for s in d["steps"]:
+            mark = _STEP_MARK.get(s["status"], "•")
+            ms = "" if s["status"] == "skipped" else f"{s['ms']:8.1f} ms"
+            lines.append(f"  {mark} {s['name']:<16}{ms:>11}  {s['detail']}")
+    tls = d.get("tls")
+    if tls:
+        lines.append("")
+        lines.append(f"tls: {tls.get('version')} {tls.get('cipher') or ''}")
+        for c in tls["chain"]:
+            lines.append(f"  cert: {c['subject']}  issued by {c['issuer']}")
+            lines.append(f"        {c['not_before']} -> {c['not_after']}; {', '.join(c['sans'])}")
+        for s in tls["stores"]:
+            ok = (
+                "verify-full ok"
+                if s["verify_full"]
+                else ("verify-ca ok" if s["verify_ca"] else "fails")
+            )
+            lines.append(f"  {s['store']}: {ok} ({s['reason']})")
+    if report.findings:
+        lines.append("")
+        lines += finding_lines(report.findings)
+    lines.append("")
+    lines.append("suggested:")
+    for name, value in d["suggested"].items():
+        lines.append(f"  {name}: {value}")
+    return lines
