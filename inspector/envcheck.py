@@ -605,9 +605,9 @@ class _Check:
             return
         # The parsed value is clean, but the line as written has trailing blanks or a CR: other
         # loaders (docker --env-file, `source .env`) keep them.
-        line = var.raw.rstrip("\n")
+        line = var.raw.rstrip("\r\n")  # a CR LF file is env_crlf_line_endings, said once
         unquoted = not line.split("=", 1)[-1].lstrip().startswith(("'", '"'))
-        if unquoted and " #" not in line and line != line.rstrip(" \t\r"):
+        if unquoted and " #" not in line and line != line.rstrip(" \t"):
             var.findings.append(
                 make(
                     C.VALUE_QUOTED_OR_PADDED,
@@ -676,13 +676,14 @@ class _Check:
                 )
             )
             return
-        path = re.sub(r"^[a-z]+://[^/]*", "", bare, flags=re.I)
+        # The path alone: a query string could carry a key (…?apikey=eyJ…), never shown.
+        path = re.split(r"[?#]", re.sub(r"^[a-z]+://[^/?#]*", "", bare, flags=re.I), maxsplit=1)[0]
         if path.rstrip("/"):
             var.findings.append(
                 make(
                     C.SUPABASE_URL_HAS_PATH,
-                    f"{var.name} ends in {path[:60]!r}; supabase-js and supabase-py append "
-                    "/rest/v1, /auth/v1 and /storage/v1 themselves.",
+                    f"{var.name} ends in {redact_text(path[:60])!r}; supabase-js and "
+                    "supabase-py append /rest/v1, /auth/v1 and /storage/v1 themselves.",
                 )
             )
 

@@ -285,9 +285,10 @@ CASES = [
     ),
     Case(
         "windows_line_endings",
-        f"SUPABASE_URL={A.url}\r\nSUPABASE_ANON_KEY={A.anon}\r\n",
+        f'SUPABASE_URL="{A.url}"\r\nSUPABASE_ANON_KEY={A.anon}\r\n',
         codes=("env_crlf_line_endings",),
         errors=False,
+        absent=("value_quoted_or_padded",),  # said once for the file, not per line
         secrets=(A.anon,),
     ),
     Case(
@@ -315,6 +316,13 @@ CASES = [
         lines(f"SUPABASE_URL={A.url}/rest/v1", f"SUPABASE_ANON_KEY={A.anon}"),
         var_codes={"SUPABASE_URL": ("supabase_url_has_path",)},
         errors=False,
+    ),
+    Case(
+        "url_with_path_and_a_key_in_its_query",
+        lines(f"SUPABASE_URL={A.url}/rest/v1?apikey={A.anon}"),
+        var_codes={"SUPABASE_URL": ("supabase_url_has_path",)},
+        errors=False,
+        secrets=(A.anon,),
     ),
     Case(
         "empty_key",
