@@ -1165,7 +1165,7 @@ def _ref_source(v: _Var) -> str:
             return " (pooler user)"
         return " (database host)"
     if v.kind in JWT_KINDS:
-        return " (key's ref)"
+        return " (demo key)" if v.ref_mark == LOCAL_MARK else " (key's ref)"
     return ""
 
 
