@@ -103,16 +103,17 @@ class ParsedConnection:
 
 def clean_input(text: str) -> tuple[str, tuple[str, ...]]:
     """Strip whitespace, wrapping quotes and a leading `DATABASE_URL=`; say what was removed."""
-    notes = []
+    notes: list[str] = []
     t = (text or "").strip()
-    m = _ENV_PREFIX_RE.match(t)
-    if m and t[m.end() :].lower().startswith("postgres"):
-        notes.append(f"the leading `{m.group(0).strip()}`")
-        t = t[m.end() :].strip()
-    if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'`":
-        notes.append("the surrounding quotes")
-        t = t[1:-1].strip()
-    return t, tuple(notes)
+    for _ in range(2):  # 'NAME=value' and NAME='value' both occur
+        if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'`":
+            notes.append("the surrounding quotes")
+            t = t[1:-1].strip()
+        m = _ENV_PREFIX_RE.match(t)
+        if m and t[m.end() :].lstrip("\"'`").lower().startswith("postgres"):
+            notes.append(f"the leading `{m.group(0).strip()}`")
+            t = t[m.end() :].strip()
+    return t, tuple(dict.fromkeys(notes))
 
 
 def is_placeholder(password: str | None) -> bool:

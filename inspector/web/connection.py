@@ -12,6 +12,7 @@ import math
 from flask import Blueprint, render_template
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, PasswordField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from inspector.connections import MAX_TIMEOUT, ConnectionReport, inspect_connection
@@ -64,8 +65,16 @@ class ConnectionForm(FlaskForm):
         "Password (optional)",
         description="Replaces the password in the string, e.g. [YOUR-PASSWORD]. Never shown again.",
     )
-    driver = SelectField("Your driver", choices=DRIVER_CHOICES, default="auto")
-    ca = SelectField("CA to trust", choices=CA_CHOICES, default="certifi")
+    driver = SelectField(
+        "Your driver",
+        choices=[SelectChoice(v, label) for v, label in DRIVER_CHOICES],
+        default="auto",
+    )
+    ca = SelectField(
+        "CA to trust",
+        choices=[SelectChoice(v, label) for v, label in CA_CHOICES],
+        default="certifi",
+    )
     ca_pem = TextAreaField(
         "CA certificate (PEM)",
         description="Only with “a CA I paste below”: -----BEGIN CERTIFICATE----- ...",
