@@ -203,12 +203,37 @@ def system_path() -> str | None:
     return None
 
 
-def store_certs(store: str) -> tuple[x509.Certificate, ...]:
+@dataclass(frozen=True)
+class Anchors:
+    """Trust anchors indexed by subject and fingerprint (built once per store file)."""
+
+    certs: tuple[x509.Certificate, ...]
+    by_subject: dict[bytes, tuple[x509.Certificate, ...]]
+    fingerprints: frozenset[bytes]
+
+
+def anchors_of(certs: tuple[x509.Certificate, ...] | list[x509.Certificate]) -> Anchors:
+    by_subject: dict[bytes, list[x509.Certificate]] = {}
+    for a in certs:
+        by_subject.setdefault(a.subject.public_bytes(), []).append(a)
+    return Anchors(
+        tuple(certs),
+        {k: tuple(v) for k, v in by_subject.items()},
+        frozenset(a.fingerprint(hashes.SHA256()) for a in certs),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _file_anchors(path: str, mtime: float) -> Anchors:
+    return anchors_of(_load_file(path, mtime))
+
+
+def store_certs(store: str) -> Anchors:
     """The trust anchors of "certifi" or "system" (cached per file version)."""
     path = certifi_path() if store == "certifi" else system_path()
     if not path:
-        return ()
-    return _load_file(path, os.path.getmtime(path))
+        return anchors_of(())
+    return _file_anchors(path, os.path.getmtime(path))
 
 
 def hostname_matches(cert: x509.Certificate, host: str) -> bool:
@@ -249,7 +274,7 @@ def _ca_advice(name: str, store: str) -> str:
 
 def evaluate(
     chain: list[x509.Certificate],
-    anchors: tuple[x509.Certificate, ...] | list[x509.Certificate],
+    anchors: Anchors | tuple[x509.Certificate, ...] | list[x509.Certificate],
     store: str,
     hostname: str | None,
     now: dt.datetime | None = None,
@@ -258,10 +283,8 @@ def evaluate(
     now = now or dt.datetime.now(dt.UTC)
     if not chain:
         return StoreVerdict(store, False, False, codes.TLS_UNTRUSTED, "no certificate to check")
-    by_subject: dict[bytes, list[x509.Certificate]] = {}
-    for a in anchors:
-        by_subject.setdefault(a.subject.public_bytes(), []).append(a)
-    anchor_ders = {a.fingerprint(hashes.SHA256()) for a in anchors}
+    index = anchors if isinstance(anchors, Anchors) else anchors_of(tuple(anchors))
+    by_subject, anchor_ders = index.by_subject, index.fingerprints
     problems: list[tuple[str, str]] = []
     path = [chain[0]]
     trusted_by: x509.Certificate | None = None
@@ -271,7 +294,7 @@ def evaluate(
             trusted_by = current
             break
         parent = next(
-            (a for a in by_subject.get(current.issuer.public_bytes(), []) if issued_by(current, a)),
+            (a for a in by_subject.get(current.issuer.public_bytes(), ()) if issued_by(current, a)),
             None,
         )
         if parent is not None:
