@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,7 +68,10 @@ def is_number(value: object) -> bool:
 
 
 def iso(ts: float) -> str | None:
+    """UTC ISO 8601 with a Z; None when the number is no representable time."""
     try:
+        if 0 <= ts < 253_402_300_800:  # fast path up to year 9999 (gmtime is C)
+            return "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*time.gmtime(ts)[:6])
         return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         return None

@@ -42,6 +42,7 @@ KIND_LABELS = {
 
 _CONN_URI = re.compile(r"^(postgres(?:ql)?(?:\+[a-z0-9_]+)?)://", re.I)
 _KEYWORD_DSN = re.compile(r"\b(host|hostaddr|dbname|user|port|sslmode|password)\s*=", re.I)
+_ANY_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _B64URL_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRETISH = re.compile(r"^[\x21-\x7e]{16,512}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -134,6 +135,8 @@ def text_kind(text: str) -> str | None:
         return "supabase_secret_key"
     if text.startswith(supabase.PERSONAL_TOKEN_PREFIX) and " " not in text:
         return "supabase_access_token_personal"
+    if looks_like_jwt(text) and "://" not in text:
+        return None
     if is_connection_string(text):
         return "connection_string"
     if looks_like_jwt(text) or text.count(".") in (2, 4) and " " not in text:
@@ -184,7 +187,7 @@ def key_shape(text: str) -> str | None:
                 return "jwks"
             if "kty" in obj:
                 return "jwk"
-    if re.match(r"^[a-z][a-z0-9+.-]*://", t, re.I):
+    if _ANY_URL.match(t):
         return "jwks_url" if "jwks" in t.lower() or "/.well-known/" in t else "url"
     stripped = t.strip("\"'")
     if stripped.startswith("eyJ") and stripped.count(".") == 2:

@@ -19,6 +19,7 @@ _COOKIE = re.compile(r"^(sb-[a-z0-9-]+-auth-token(?:\.\d+)?)\s*=\s*(.*)$", re.S)
 _QUOTES = ("\"'`", "\u201c\u201d\u2018\u2019")
 _TOKEN_KEYS = ("access_token", "accessToken", "token", "jwt", "id_token", "apikey", "key")
 _WS = re.compile(r"\s+")
+_BARE_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2}\Z")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Cleaned:
 def clean_input(raw: str) -> Cleaned:
     """Strip what is not the token and say what was removed (never raises)."""
     text = raw if isinstance(raw, str) else ""
+    if _BARE_JWT.match(text):
+        return Cleaned(text=text)  # the common case: a bare token, nothing to strip
     removed: list[str] = []
     wrapper: str | None = None
     stripped = text.strip()

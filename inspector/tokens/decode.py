@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+_URL2STD = bytes.maketrans(b"-_", b"+/")
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
 PART_NAMES = ("header", "payload", "signature")
 
@@ -56,7 +56,8 @@ def b64url_decode(segment: str) -> bytes:
     s = segment.rstrip("=")
     if len(s) % 4 == 1:
         raise ValueError(f"{len(s)} characters is not a possible base64url length (cut off?)")
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+    # The alphabet was checked above, so the C decoder can take it straight (hot path).
+    return binascii.a2b_base64((s + "=" * (-len(s) % 4)).encode("ascii").translate(_URL2STD))
 
 
 def _json_object(name: str, segment: str) -> tuple[dict[str, Any] | None, str | None]:

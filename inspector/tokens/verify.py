@@ -12,20 +12,21 @@ import contextlib
 import re
 import string
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from jwt.algorithms import get_default_algorithms
 
 from inspector import supabase
 from inspector.findings import Finding, make
 from inspector.netpolicy import LOCAL, ProbeBlockedError, ProbePolicy
 from inspector.tokens import codes
 from inspector.tokens.classify import key_shape
-from inspector.tokens.decode import loads
+from inspector.tokens.decode import b64url_decode, loads
 from inspector.tokens.fetch import JWKSFetchError, fetch_jwks
 
 HMAC_ALGS = ("HS256", "HS384", "HS512")
@@ -35,7 +36,7 @@ EC_ALGS_BY_CURVE["secp256k1"] = ("ES256K",)
 OKP_ALGS = ("EdDSA",)
 HMAC_MINIMUM = {"HS256": 32, "HS384": 48, "HS512": 64}
 
-_JWS = jwt.PyJWS()
+_ALGORITHMS = get_default_algorithms()
 _HEX = set(string.hexdigits)
 _B64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
@@ -91,6 +92,8 @@ class Candidate:
     family: str
     kid: str | None = None
     form: str = ""  # for HMAC: "as given", "trimmed", ...
+    source: str | None = None  # HMAC as given: its other forms are made only if it fails
+    raw_hmac: bool = False  # bytes already known not to be a PEM or JWK
 
 
 @dataclass
@@ -152,7 +155,14 @@ def _hmac_forms(secret: str, prefix: str) -> list[tuple[str, bytes, str]]:
     return forms
 
 
-def hmac_candidates(secret: str, prefix: str = "secret") -> list[Candidate]:
+def hmac_candidates(
+    secret: str, prefix: str = "secret", *, first_only: bool = False
+) -> list[Candidate]:
+    """The forms of a secret to try; `first_only`: just "as given" (the rest come lazily)."""
+    if first_only:
+        raw = secret.encode("utf-8")
+        if raw:
+            return [Candidate(prefix, raw, HMAC_ALGS, "hmac", form="as given", source=secret)]
     return [
         Candidate(label, value, HMAC_ALGS, "hmac", form=form)
         for label, value, form in _hmac_forms(secret, prefix)
@@ -272,7 +282,9 @@ def parse_key(text: str, policy: ProbePolicy = LOCAL, fetch_timeout: float = 3.0
         return pk
     if shape == "jwt":
         pk = ParsedKey(
-            "jwt", "a JWT (an API key or token), not a secret", hmac_candidates(text.strip())
+            "jwt",
+            "a JWT (an API key or token), not a secret",
+            hmac_candidates(text.strip(), first_only=True),
         )
         return pk
     if shape in ("publishable_key", "secret_key", "personal_access_token"):
@@ -284,21 +296,48 @@ def parse_key(text: str, policy: ProbePolicy = LOCAL, fetch_timeout: float = 3.0
         return ParsedKey(shape, what, error=f"{what} cannot verify a JWT")
     stripped = text.strip().strip("\"'").strip()
     n = len(stripped.encode("utf-8"))
-    return ParsedKey("hmac_secret", f"HMAC secret, {n} bytes", hmac_candidates(text))
+    cands = [replace(c, raw_hmac=True) for c in hmac_candidates(text, first_only=True)]
+    return ParsedKey("hmac_secret", f"HMAC secret, {n} bytes", cands)
 
 
 def _try(token: str, cand: Candidate, alg: str) -> tuple[bool, str | None, list[str]]:
-    """(verified, PyJWT error text, warning messages)."""
+    """(verified, PyJWT-style error text, key-length warnings).
+
+    PyJWT's own algorithm objects do the work (prepare_key, check_key_length, verify), called
+    directly: the token's alg is only looked up after it was found in the KEY's algorithm list,
+    and this skips re-decoding the parts (PyJWS re-validates every base64 character in Python,
+    the slowest step of a request). Warnings are caught, never printed.
+    """
+    if alg not in cand.algorithms:
+        return False, "InvalidAlgorithmError: The specified alg value is not allowed", []
+    alg_obj = _ALGORITHMS.get(alg)
+    if alg_obj is None:
+        return False, "InvalidAlgorithmError: Algorithm not supported", []
+    signing_input, _, sig_text = token.rpartition(".")
+    try:
+        signature = b64url_decode(sig_text)
+    except (binascii.Error, ValueError):
+        return False, "DecodeError: Invalid crypto padding", []
+    notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            _JWS.decode_complete(token, cand.key, algorithms=list(cand.algorithms))
-            ok, err = True, None
+            # PyJWT's HMAC prepare_key only re-checks that the bytes are no PEM/JWK (it
+            # parses them as such on every call); classify.key_shape already said they are not.
+            key = cand.key if cand.raw_hmac else alg_obj.prepare_key(cand.key)
+            check = getattr(alg_obj, "check_key_length", None)  # PyJWT >= 2.11
+            message = check(key) if check else None
+            if message:
+                notes.append(message)
+            ok = bool(alg_obj.verify(signing_input.encode("utf-8"), key, signature))
+            err = None if ok else "InvalidSignatureError: Signature verification failed"
         except jwt.PyJWTError as exc:
             ok, err = False, f"{type(exc).__name__}: {exc}"
         except (TypeError, ValueError) as exc:
             ok, err = False, f"{type(exc).__name__}: {exc}"
-    notes = [str(w.message) for w in caught if issubclass(w.category, jwt.InsecureKeyLengthWarning)]
+    notes += [
+        str(w.message) for w in caught if issubclass(w.category, jwt.InsecureKeyLengthWarning)
+    ]
     return ok, err, notes
 
 
@@ -340,6 +379,17 @@ def verify(
             ),
             findings,
         )
+    if isinstance(header, dict) and "kid" in header and not isinstance(kid, str):
+        return Verification(
+            Signature(
+                "invalid",
+                alg_text,
+                None,
+                "the kid header is not a string: PyJWT raises InvalidTokenError: Key ID header "
+                "parameter must be a string",
+            ),
+            findings,
+        )
     has_key = bool(key and key.strip())
     if not has_key and not configured_secret:
         return Verification(
@@ -354,7 +404,7 @@ def verify(
     if parsed:
         findings.extend(parsed.findings)
     if configured_secret:
-        candidates.extend(hmac_candidates(configured_secret, "configured_secret"))
+        candidates.extend(hmac_candidates(configured_secret, "configured_secret", first_only=True))
     description = parsed.description if parsed else "the configured SUPABASE_JWT_SECRET"
 
     # Keys that are not keys at all.
@@ -448,7 +498,11 @@ def verify(
 
     errors: list[str] = []
     weak_notes: list[str] = []
-    for cand in usable:
+    queue = list(usable)
+    i = 0
+    while i < len(queue):
+        cand = queue[i]
+        i += 1
         if alg_text not in cand.algorithms:
             errors.append(
                 f"{cand.label}: the key allows {', '.join(cand.algorithms)}, not {alg_text}"
@@ -472,7 +526,11 @@ def verify(
             )
         if err:
             errors.append(f"{cand.label}: {err}")
+        if cand.source is not None:
+            # the secret as given failed: now try it trimmed, base64- and hex-decoded
+            queue[i:i] = hmac_candidates(cand.source, cand.label)[1:]
 
+    usable = queue
     _weak_findings(usable, alg_text, weak_notes, findings)
     if parsed and parsed.shape in ("jwt", "publishable_key", "secret_key"):
         status = "bad_key"
@@ -587,7 +645,7 @@ def _key_status_findings(parsed: ParsedKey | None, findings: list[Finding]) -> N
     if any(f.code == codes.KNOWN_PUBLIC_SECRET for f in findings):
         return
     for c in parsed.candidates:
-        text = c.key.decode("utf-8", "replace") if isinstance(c.key, bytes) else ""
+        text = (c.source or "").strip().strip("\"'").strip()
         if text in supabase.KNOWN_PUBLIC_SECRETS:
             findings.append(
                 make(

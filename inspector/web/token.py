@@ -6,6 +6,7 @@ sent back into the page (the report describes it); a JWKS URL is the only key ec
 
 from __future__ import annotations
 
+import json
 import math
 
 from flask import Blueprint, current_app, render_template, request
@@ -182,4 +183,7 @@ def api_token():
         report = run_inspection(token, key, audience, project, leeway, configured)
     except ProbeCapacityError as exc:
         raise api.BadRequestError(str(exc), status=503, code="busy") from exc
-    return report.to_dict()
+    # Serialised here rather than by jsonify: no key sorting (the report's order is the
+    # contract's order), a third of the cost on the hot path.
+    body = json.dumps(report.to_dict(), separators=(",", ":"), default=str)
+    return current_app.response_class(body, mimetype="application/json")

@@ -1,0 +1,128 @@
+"""How much does the token inspector cost per request? All numbers from one run, in-process.
+
+Prints the per-request time of:
+  - POST /api/v1/token with an HS256 user token and the right secret (the real work),
+  - a trivial route (POST of a tiny JSON body to a route registered only in this bench app
+    that parses it and returns {}): the cost of Flask + the app's hooks alone,
+  - a route that only parses the body and calls jwt.decode (the floor for "verify a token"),
+  - a bare jwt.decode of the same token (no Flask at all),
+and the ratios. Aim: the token request within 2x the trivial route.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# This file is named token.py: drop its own folder from the path so `import token` (the stdlib
+# module that tokenize, inspect and dataclasses need) is not this file.
+sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import secrets  # noqa: E402
+import time  # noqa: E402
+
+import jwt  # noqa: E402
+from flask import request  # noqa: E402
+
+from inspector import create_app  # noqa: E402
+
+N = 500
+ROUNDS = 15
+
+
+def per_call(fns: dict, n: int = N, rounds: int = ROUNDS) -> dict[str, float]:
+    """Seconds per call of each function: rounds interleaved (so background load hits them all
+    alike), best round kept (the minimum is the least noisy estimate)."""
+    for fn in fns.values():
+        for _ in range(50):
+            fn()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - start) / n)
+    return best
+
+
+def main() -> None:
+    secret = secrets.token_urlsafe(30)
+    now = int(time.time())
+    ref = "abcdefghijklmnopqrst"
+    token = jwt.encode(
+        {
+            "iss": f"https://{ref}.supabase.co/auth/v1",
+            "sub": "0b7a4b2e-1c1f-4a55-9d1c-6e2f0f5f5b0a",
+            "aud": "authenticated",
+            "exp": now + 3600,
+            "iat": now,
+            "email": "dev@example.com",
+            "phone": "",
+            "app_metadata": {"provider": "email", "providers": ["email"]},
+            "user_metadata": {},
+            "role": "authenticated",
+            "aal": "aal1",
+            "amr": [{"method": "password", "timestamp": now}],
+            "session_id": "5d9a7c1e-2b3f-4e5a-8c6d-7e8f9a0b1c2d",
+            "is_anonymous": False,
+        },
+        secret,
+        algorithm="HS256",
+    )
+
+    app = create_app({"TESTING": False, "WTF_CSRF_ENABLED": False})
+
+    @app.post("/__bench/trivial")
+    def trivial():
+        request.get_json()
+        return {}
+
+    @app.post("/__bench/decode")
+    def decode_only():
+        body = request.get_json()
+        claims = jwt.decode(body["token"], secret, algorithms=["HS256"], audience="authenticated")
+        return {"sub": claims["sub"]}
+
+    client = app.test_client()
+    body = {"token": token, "key": secret, "audience": "authenticated"}
+    r = client.post("/api/v1/token", json=body)
+    d = r.get_json()
+    assert r.status_code == 200 and d["signature"]["status"] == "valid", d
+    assert client.post("/__bench/decode", json={"token": token}).status_code == 200
+
+    t = per_call(
+        {
+            "token": lambda: client.post("/api/v1/token", json=body),
+            "trivial": lambda: client.post("/__bench/trivial", json={"token": "x"}),
+            "decode_route": lambda: client.post("/__bench/decode", json={"token": token}),
+            "decode": lambda: jwt.decode(
+                token, secret, algorithms=["HS256"], audience="authenticated"
+            ),
+        }
+    )
+    t_token, t_trivial, t_decode_route, t_decode = (
+        t["token"],
+        t["trivial"],
+        t["decode_route"],
+        t["decode"],
+    )
+
+    def us(t: float) -> str:
+        return f"{t * 1e6:8.1f} µs"
+
+    print(f"POST /api/v1/token (HS256 user token, right secret) {us(t_token)}")
+    print(f"trivial route (parse body, return {{}})               {us(t_trivial)}")
+    print(f"route that parses + jwt.decode only                 {us(t_decode_route)}")
+    print(f"bare jwt.decode                                     {us(t_decode)}")
+    print()
+    ratio = t_token / t_trivial
+    print(f"token request / trivial route      {ratio:5.2f}x  (aim: <= 2x)")
+    print(f"decode-only route / trivial route  {t_decode_route / t_trivial:5.2f}x")
+    print(f"token request / bare jwt.decode    {t_token / t_decode:5.1f}x")
+    print(f"service work per request (token - trivial) {us(t_token - t_trivial)}")
+    print("OK" if ratio <= 2.0 else "MISSED the 2x aim")
+
+
+if __name__ == "__main__":
+    main()
