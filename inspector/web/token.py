@@ -23,6 +23,16 @@ from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot,
 bp = Blueprint("token", __name__)
 
 MAX_LEEWAY = 365 * 86400
+SECRET_KINDS = frozenset(
+    {
+        "supabase_secret_key",
+        "supabase_refresh_token",
+        "supabase_access_token_personal",
+        "jwt_secret",
+        "connection_string",
+        "unknown",
+    }
+)
 
 
 class TokenForm(FlaskForm):
@@ -112,6 +122,10 @@ def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
     # The key is described by the report, never repeated; a URL is not a secret.
     if shape not in ("jwks_url", "url"):
         form.key.data = ""
+    # A secret pasted into the token box (an sb_secret_ key, a JWT secret, a connection string
+    # with its password...) is not sent back either: the report says what it was.
+    if report is not None and report.kind in SECRET_KINDS:
+        form.token.data = ""
     return (
         render_template(
             "token/page.html",
