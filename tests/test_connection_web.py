@@ -38,9 +38,9 @@ def test_page_get(client):
 
 
 def test_page_static_post(client):
-    r = client.post(
-        "/connection", data={"url": POOLER_URL, "driver": "sqlalchemy", "ca": "certifi"}
-    )
+    # Our page's box unticked: the marker says the box was there, so nothing is probed.
+    data = {"url": POOLER_URL, "driver": "sqlalchemy", "ca": "certifi", "probe_field_shown": "1"}
+    r = client.post("/connection", data=data)
     html = r.data.decode()
     assert r.status_code == 200
     assert '<section id="result" aria-live="polite"' in html
@@ -49,6 +49,15 @@ def test_page_static_post(client):
     assert SECRET not in html
     assert "postgres://postgres:***@aws-0-eu-central-1" in html  # echoed masked
     assert " style=" not in html
+    assert 'data-step="dns"' not in html
+
+
+def test_page_without_the_box_probes(client, refused_port):
+    """A client posting the API's field names (no `probe`) gets the default: a live probe."""
+    url = f"postgresql://a:{SECRET}@127.0.0.1:{refused_port}/db"
+    html = client.post("/connection", data={"url": url, "timeout": "2"}).data.decode()
+    assert 'data-step="tcp"' in html and "tcp_refused" in html
+    assert SECRET not in html
 
 
 @pytest.mark.postgres
@@ -84,11 +93,12 @@ def test_page_failure_verdict(client, pg):
     assert "auth_failed" in html
 
 
-def test_paste_on_home_goes_to_connection(client):
-    r = client.post("/", data={"text": POOLER_URL})
+def test_paste_on_home_goes_to_connection(client, refused_port):
+    r = client.post("/", data={"text": f"postgresql://a:{SECRET}@127.0.0.1:{refused_port}/db"})
     html = r.data.decode()
     assert r.status_code == 200
     assert 'id="connection-form"' in html and 'id="result"' in html
+    assert "tcp_refused" in html  # pasted strings are probed
     assert SECRET not in html
 
 

@@ -43,6 +43,13 @@ def _merge(static: list[Finding], live: list[Finding]) -> list[Finding]:
     return merged
 
 
+def _text(value: object) -> str:
+    """Any input as clean text: lone surrogates (not encodable) become `?`."""
+    if not isinstance(value, str):
+        return ""
+    return value.encode("utf-8", "replace").decode("utf-8", "replace")
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -94,7 +101,7 @@ def inspect_connection(
     policy: netpolicy.ProbePolicy = netpolicy.LOCAL,
 ) -> ConnectionReport:
     """The whole diagnosis; never raises for bad input, bounded by `timeout` (+ a little)."""
-    p = parse(url if isinstance(url, str) else "", password or None)
+    p = parse(_text(url), _text(password) or None)
     driver = driver if driver in DRIVERS else "auto"
     drv = resolve_driver(p, driver) if p.ok else driver
     try:
@@ -103,7 +110,7 @@ def inspect_connection(
         timeout = 5.0
     kind, ref = _host_info(p)
     findings = static_findings(p, drv, kind, ref)
-    ca, ca_findings = _check_ca(ca if isinstance(ca, str) else "certifi")
+    ca, ca_findings = _check_ca(_text(ca) if isinstance(ca, str) else "certifi")
     findings += ca_findings
     steps: list[dict] = []
     tls = server = None

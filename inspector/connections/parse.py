@@ -125,6 +125,12 @@ def parse(text: str, password: str | None = None) -> ParsedConnection:
     t, notes = clean_input(text)
     if not t:
         return ParsedConnection(text="", format="unknown", error="the string is empty")
+    if "\x00" in t or (password and "\x00" in password):
+        return ParsedConnection(
+            text=t.replace("\x00", ""),
+            format="unknown",
+            error="it contains a NUL character, which no driver accepts",
+        )
     try:
         m = _SCHEME_RE.match(t)
         if m:

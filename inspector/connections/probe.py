@@ -876,7 +876,7 @@ def _login(
                             make(codes.LOGIN_TIMEOUT, st.detail),
                             "the login did not finish in time",
                         )
-                except psycopg2.Error as exc:
+                except (psycopg2.Error, ValueError) as exc:
                     _login_failed(inp, rec, st, str(exc), tls_view)
         if connected and conn is not None:
             _query(conn, budget, rec, kw)

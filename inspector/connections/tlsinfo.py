@@ -174,7 +174,7 @@ def load_der_chain(ders: list[bytes]) -> list[x509.Certificate]:
 
 def load_pem_certs(pem: str | bytes) -> list[x509.Certificate]:
     """Every certificate in a PEM text (others, like keys, are skipped)."""
-    data = pem.encode() if isinstance(pem, str) else pem
+    data = pem.encode("utf-8", "replace") if isinstance(pem, str) else pem
     try:
         return list(x509.load_pem_x509_certificates(data))
     except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, PasswordField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -21,6 +21,7 @@ from inspector.web import api
 from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
 
 bp = Blueprint("connection", __name__)
+PROBE_MARK = "probe_field_shown"
 
 DRIVER_CHOICES = [
     ("auto", "Not sure / any"),
@@ -131,10 +132,11 @@ def _render(form: ConnectionForm, report: ConnectionReport | None):
         driver_labels=DRIVER_LABELS,
         step_titles=STEP_TITLES,
         password_removed=bool(report and report.parsed.password is not None),
+        probe_mark=PROBE_MARK,
     )
 
 
-def _inspect_form(form: ConnectionForm) -> ConnectionReport:
+def _inspect_form(form: ConnectionForm, probe: bool | None = None) -> ConnectionReport:
     ca = form.ca.data or "certifi"
     if ca == "pem":
         ca = form.ca_pem.data or ""
@@ -144,7 +146,7 @@ def _inspect_form(form: ConnectionForm) -> ConnectionReport:
         driver=form.driver.data or "auto",
         ca=ca,
         timeout=form.timeout.data,
-        probe=bool(form.probe.data),
+        probe=bool(form.probe.data) if probe is None else probe,
     )
 
 
@@ -154,7 +156,10 @@ def page():
     report = None
     if form.validate_on_submit():
         if (form.url.data or "").strip():
-            report = _inspect_form(form)
+            # An unticked box sends nothing: only our own page says "unticked" (PROBE_MARK);
+            # a client posting the API's field names without `probe` gets the default, a probe.
+            probe = None if PROBE_MARK in request.form else True
+            report = _inspect_form(form, probe)
         else:
             form.url.errors = ["Paste a connection string."]
     return _render(form, report)
