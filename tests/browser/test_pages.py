@@ -1,0 +1,52 @@
+"""Every page, as first opened: clean console, no CSP violation, labelled fields, fits a phone."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/", "/token", "/connection", "/env"]
+
+UNLABELLED_JS = """
+() => [...document.querySelectorAll("input, textarea, select")]
+  .filter((f) => f.type !== "hidden" && !f.closest("[hidden]"))
+  .filter((f) => !(f.labels && f.labels.length) && !f.getAttribute("aria-label") && !f.getAttribute("aria-labelledby"))
+  .map((f) => f.name || f.id || f.outerHTML.slice(0, 60))
+"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_opens_clean(page, path):
+    response = page.goto(path)
+    assert response.status == 200
+    page.wait_for_load_state("load")
+    assert page.locator("h1").count() == 1
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.title().endswith("Supabase JWT & Postgres inspector")
+    # No inline style or script anywhere in what the server sent.
+    assert page.locator("[style]").count() == 0
+    assert page.evaluate("() => [...document.scripts].filter((s) => !s.src).length") == 0
+    # The page fixture fails the test on any console error, page error or CSP violation.
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_field_has_a_label(page, path):
+    page.goto(path)
+    assert page.evaluate(UNLABELLED_JS) == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_page_fits_a_360px_phone(page, path, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(path)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_current_page_is_marked_in_the_nav(page, path):
+    page.goto(path)
+    current = page.locator('header.site nav a[aria-current="page"]')
+    assert current.count() == (0 if path == "/" else 1)
