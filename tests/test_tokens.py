@@ -511,6 +511,15 @@ def test_malformed_names_the_part():
     assert r.claims == {}  # the payload still decoded
 
 
+def test_truncated_payload_is_named():
+    header = b64json({"alg": "HS256"})
+    cut = b64json({"sub": "1234567890", "name": "John Doe", "iat": 1516239022})[:-8]
+    r = run(f"{header}.{cut}")
+    detail = next(f for f in r.findings if f.code == "malformed_token").detail
+    assert "signature part is missing" in detail and "cut off" in detail
+    assert "Not enough segments" in detail
+
+
 def test_jwe_is_named():
     r = run("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d")
     assert r.kind == "malformed_jwt"

@@ -74,6 +74,9 @@ def _json_object(name: str, segment: str) -> tuple[dict[str, Any] | None, str | 
     try:
         value = loads(text)
     except ValueError as exc:
+        pos = getattr(exc, "pos", None)
+        if isinstance(pos, int) and pos >= len(text.rstrip()) and text.lstrip()[:1] in "{[":
+            return None, f"the {name}'s JSON stops after {len(text)} characters: it was cut off"
         return None, f"the {name} is not JSON ({exc.args[0] if exc.args else exc})"
     if not isinstance(value, dict):
         return None, f"the {name} is JSON but not an object (a {type(value).__name__})"
