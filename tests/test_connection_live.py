@@ -388,3 +388,57 @@ def test_concurrent_diagnoses_do_not_interfere(pg):
         "tls_self": "connected",
         "plain": "connected",
     }
+
+
+MANY_SCRIPT = textwrap.dedent(
+    """
+    import json, time
+    from inspector.connections import inspect_connection
+    from tests.fixtures.servers import black_hole
+    first = black_hole("127.0.0.2")
+    port = first.port
+    # the same port black-holed on every address the name resolves to
+    holes = [first] + [black_hole(f"127.0.0.{i}", port) for i in range(3, 10)]
+    t0 = time.monotonic()
+    r = inspect_connection(f"postgresql://a:b@many.example.test:{port}/db", timeout=2)
+    elapsed = time.monotonic() - t0
+    print(json.dumps({"elapsed": elapsed, "report": r.to_dict()}))
+    """
+)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare"
+)
+def test_many_black_holed_addresses_share_one_deadline(tmp_path):
+    """A name with eight addresses, none answering: all tried at once, done within 2 s + 0.5."""
+    import json
+
+    hosts = tmp_path / "hosts"
+    hosts.write_text(
+        "127.0.0.1 localhost\n" + "".join(f"127.0.0.{i} many.example.test\n" for i in range(2, 10))
+    )
+    script = (
+        f"mount --bind {hosts} /etc/hosts && ip link set lo up && "
+        f'{sys.executable} -c "$INSPECTOR_SCRIPT"'
+    )
+    proc = subprocess.run(
+        ["unshare", "--net", "--mount", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.getcwd(),
+        env={**os.environ, "INSPECTOR_SCRIPT": MANY_SCRIPT},
+    )
+    if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
+        pytest.skip("namespaces are not allowed here")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    report = out["report"]
+    dns = report["steps"][0]
+    assert len(dns["data"]["A"]["addresses"]) == 8
+    tcp = report["steps"][1]
+    assert len(tcp["data"]["addresses"]) == 8
+    assert {a["status"] for a in tcp["data"]["addresses"]} == {"timeout"}
+    assert report["verdict"]["code"] == "tcp_timeout"
+    assert out["elapsed"] < 2.5
