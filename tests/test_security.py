@@ -314,3 +314,51 @@ def test_html_in_claims_is_json_text_in_the_api(client):
     assert r.status_code == 200
     assert r.mimetype == "application/json"
     assert r.get_json()["claims"]["sub"] == HOSTILE
+
+
+# --- probe slots and timeouts ---------------------------------------------------------------
+
+
+def test_probe_slots_cap_concurrent_probes(make_app):
+    from inspector.web.limits import ProbeCapacityError, probe_slot
+
+    app = make_app(INSPECTOR_MAX_CONCURRENT_PROBES=2)
+    with app.app_context(), probe_slot(), probe_slot():
+        busy = probe_slot(wait=0.05)
+        with pytest.raises(ProbeCapacityError):
+            busy.__enter__()
+    with app.app_context(), probe_slot(wait=0.05):
+        pass  # released again
+
+
+@pytest.mark.parametrize(
+    "requested,expected",
+    [
+        (None, 5.0),
+        (2, 2.0),
+        ("3", 3.0),
+        (0, 0.1),
+        (-4, 0.1),
+        (500, 30.0),
+        (float("inf"), 30.0),
+        (float("nan"), 5.0),
+        ("soon", 5.0),
+        (True, 5.0),
+        (10**400, 30.0),
+    ],
+)
+def test_probe_timeout_is_bounded(app, requested, expected):
+    from inspector.web.limits import probe_timeout
+
+    with app.app_context():
+        assert probe_timeout(requested) == expected
+
+
+def test_current_policy_follows_the_mode(make_app):
+    from inspector.web.limits import current_policy
+
+    with make_app().app_context():
+        assert not current_policy().restricted
+    with make_app(**SHARED).app_context():
+        assert current_policy().restricted
+        assert "*.supabase.co" in current_policy().allowed_hosts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import threading
 from contextlib import contextmanager
 
@@ -9,8 +11,8 @@ from flask import current_app
 
 from inspector import netpolicy
 
-_semaphores: dict[int, threading.BoundedSemaphore] = {}
 _lock = threading.Lock()
+_EXTENSION = "inspector.probe_slots"
 
 
 class ProbeCapacityError(Exception):
@@ -18,12 +20,16 @@ class ProbeCapacityError(Exception):
 
 
 def _semaphore() -> threading.BoundedSemaphore:
-    size = int(current_app.config["INSPECTOR_MAX_CONCURRENT_PROBES"])
-    key = id(current_app._get_current_object())
-    with _lock:
-        if key not in _semaphores:
-            _semaphores[key] = threading.BoundedSemaphore(size)
-        return _semaphores[key]
+    """One semaphore per app (per worker process): INSPECTOR_MAX_CONCURRENT_PROBES slots."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sem = app.extensions.get(_EXTENSION)
+    if sem is None:
+        with _lock:
+            sem = app.extensions.get(_EXTENSION)
+            if sem is None:
+                size = max(1, int(app.config["INSPECTOR_MAX_CONCURRENT_PROBES"]))
+                sem = app.extensions[_EXTENSION] = threading.BoundedSemaphore(size)
+    return sem
 
 
 @contextmanager
@@ -39,13 +45,39 @@ def probe_slot(wait: float = 2.0):
 
 
 def current_policy() -> netpolicy.ProbePolicy:
-    return netpolicy.from_settings(current_app.config)
+    """This site's probe policy (parsed once per distinct configuration)."""
+    cfg = current_app.config
+    return _policy(
+        str(cfg.get("INSPECTOR_MODE")),
+        str(cfg.get("INSPECTOR_ALLOWED_HOSTS") or ""),
+        str(cfg.get("INSPECTOR_ALLOWED_NETWORKS") or ""),
+    )
 
 
-def probe_timeout(requested: float | None) -> float:
-    """The request's timeout, bounded by the configured maximum."""
+@functools.lru_cache(maxsize=32)
+def _policy(mode: str, hosts: str, networks: str) -> netpolicy.ProbePolicy:
+    return netpolicy.from_settings(
+        {
+            "INSPECTOR_MODE": mode,
+            "INSPECTOR_ALLOWED_HOSTS": hosts,
+            "INSPECTOR_ALLOWED_NETWORKS": networks,
+        }
+    )
+
+
+def probe_timeout(requested: float | str | None) -> float:
+    """The request's timeout, bounded by the configured maximum; the default when it is
+    missing or not a finite number."""
     default = float(current_app.config["INSPECTOR_PROBE_TIMEOUT"])
     ceiling = float(current_app.config["INSPECTOR_PROBE_TIMEOUT_MAX"])
-    if requested is None:
+    if requested is None or isinstance(requested, bool):
         return default
-    return max(0.1, min(float(requested), ceiling))
+    try:
+        value = float(requested)
+    except OverflowError:
+        return ceiling  # an integer too large for a float
+    except (TypeError, ValueError):
+        return default
+    if not math.isfinite(value):
+        return default if math.isnan(value) else ceiling
+    return max(0.1, min(value, ceiling))
