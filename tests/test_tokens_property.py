@@ -63,7 +63,7 @@ def test_service_always_reports(token, key, audience, project, leeway):
         token, key=key, audience=audience, project=project, leeway=leeway, policy=NO_NETWORK
     )
     d = report.to_dict()
-    json.dumps(d)  # serialisable
+    json.dumps(d, allow_nan=False)  # serialisable as strict JSON
     assert d["kind"] and d["signature"]["status"]
     assert isinstance(d["snippets"]["python"], str)
     ranks = [f.severity.rank for f in report.findings]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,10 +41,22 @@ class Decoded:
         return not self.errors
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too large for JSON")
+    return value
+
+
 def loads(text: str | bytes) -> Any:
-    """json.loads, with absurd nesting reported as ValueError (not RecursionError)."""
+    """Strict json.loads: NaN/Infinity and overflowing numbers are refused (JSON has neither,
+    and they could not be sent back as JSON), absurd nesting is a ValueError too."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
 

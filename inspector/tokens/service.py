@@ -44,6 +44,9 @@ def inspect_token(
 ) -> TokenReport:
     """Clean, classify, decode, verify and explain whatever was pasted as a token. Never raises
     on bad input: every problem is a finding in the report."""
+    token, key, audience, project, configured_secret = (
+        _valid_text(v) for v in (token, key, audience, project, configured_secret)
+    )
     now = time.time() if now is None else float(now)
     leeway = _leeway(leeway)
     audience = audience.strip() if isinstance(audience, str) and audience.strip() else None
@@ -612,6 +615,17 @@ def _lifetime(claims: dict[str, Any] | None, kind: str, now: float) -> dict[str,
         "remaining": (exp - now) if exp is not None else None,
         "default_seconds": _default_lifetime(kind),
     }
+
+
+def _valid_text(value: Any) -> Any:
+    """Text that can be encoded: a lone surrogate (from a broken paste) becomes '?'."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def _leeway(value: Any) -> float:
