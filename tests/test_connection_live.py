@@ -442,3 +442,30 @@ def test_many_black_holed_addresses_share_one_deadline(tmp_path):
     assert {a["status"] for a in tcp["data"]["addresses"]} == {"timeout"}
     assert report["verdict"]["code"] == "tcp_timeout"
     assert out["elapsed"] < 2.5
+
+
+def test_unix_socket_login(pg):
+    c = pg["plain"]
+    report = inspect_connection(f"host={c.socket_dir} port={c.port} user=app dbname=postgres")
+    assert report.host_kind == "local"
+    assert report.verdict["status"] == "connected", report.verdict
+    assert [s["status"] for s in report.steps[:4]] == ["skipped"] * 4
+    assert "unix_socket" in _codes(report)
+
+
+def test_unix_socket_refused_in_shared_mode(pg):
+    c = pg["plain"]
+    report = inspect_connection(
+        f"host={c.socket_dir} port={c.port} user=app dbname=postgres",
+        policy=ProbePolicy(allowed_hosts=("*.supabase.co",)),
+    )
+    assert report.verdict["code"] == "probe_blocked"
+
+
+def test_connected_but_wrong_for_the_driver(pg):
+    """libpq connects, yet SQLAlchemy would refuse the scheme: the verdict says both."""
+    url = pg["tls_ca"].url(sslmode="require").replace("postgresql://", "postgres://")
+    report = inspect_connection(url, driver="sqlalchemy")
+    assert report.verdict["status"] == "connected"
+    assert "SQLAlchemy does not accept" in report.verdict["summary"]
+    assert report.has_errors()

@@ -51,6 +51,9 @@ def _text(value: object) -> str:
 
 
 def _lower_first(text: str) -> str:
+    """"The pooler..." -> "the pooler..." but "SQLAlchemy..." and "TLS..." stay."""
+    if len(text) > 1 and text[1].isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 
@@ -182,6 +185,14 @@ def inspect_connection(
                 "fix": None,
                 "step": None,
             }
+    if verdict["status"] == "connected":
+        left = [f for f in ordered(findings) if f.severity.value == "error"]
+        if left:
+            verdict["summary"] += (
+                f" But {len(left)} error{'s' if len(left) > 1 else ''} remain"
+                f"{'' if len(left) > 1 else 's'} for your setup: {_lower_first(left[0].title)}."
+            )
+            verdict["fix"] = left[0].fix
     codes_seen = {f.code for f in findings}
     suggested, snippets = suggest(
         p, kind, ref, codes_seen, tls, is_remote(kind, p) if p.ok else True
