@@ -29,7 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "INSPECTOR_PROBE_TIMEOUT": 5.0,
     "INSPECTOR_PROBE_TIMEOUT_MAX": 30.0,
     "INSPECTOR_MAX_CONCURRENT_PROBES": 16,
+    # Per client, shared mode: requests that may probe (DB connection, JWKS URL) ...
     "INSPECTOR_RATE_LIMIT": "30 per minute",
+    # ... and every inspecting POST (pages and API; the token page's live check is one).
+    "INSPECTOR_INSPECT_RATE_LIMIT": "300 per minute",
     "INSPECTOR_LOGIN_RATE_LIMIT": "10 per minute",
     "INSPECTOR_RATELIMIT_STORAGE_URI": "memory://",
     # Rate limits: on in shared mode, off in local mode, unless set.
@@ -164,7 +167,11 @@ def _validate_rate_limits(settings: Mapping[str, Any]) -> None:
     from limits import parse_many
     from limits.storage import SCHEMES
 
-    for name in ("INSPECTOR_RATE_LIMIT", "INSPECTOR_LOGIN_RATE_LIMIT"):
+    for name in (
+        "INSPECTOR_RATE_LIMIT",
+        "INSPECTOR_INSPECT_RATE_LIMIT",
+        "INSPECTOR_LOGIN_RATE_LIMIT",
+    ):
         try:
             parse_many(str(settings.get(name) or ""))
         except ValueError as exc:

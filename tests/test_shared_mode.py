@@ -419,32 +419,57 @@ def test_login_attempts_are_rate_limited(make_app):
     assert c.get("/login").status_code == 200
 
 
-def test_inspections_are_rate_limited_per_client(make_app):
+BLOCKED_URL = "postgresql://u:p@127.0.0.1:5432/db"  # refused by the policy: no packet leaves
+
+
+def test_probes_are_rate_limited_per_client(make_app):
     app = make_app(INSPECTOR_RATE_LIMIT="3 per minute", INSPECTOR_PROXY_FIX=1, **HEADER)
 
-    def post(user, addr, path="/api/v1/env"):
+    def post(user, path="/api/v1/connection", body=None):
         return app.test_client().post(
             path,
-            json={"text": "A=1"},
-            headers={"X-Forwarded-User": user, "X-Forwarded-For": addr},
+            json=body or {"url": BLOCKED_URL, "timeout": 1},
+            headers={"X-Forwarded-User": user, "X-Forwarded-For": "198.51.100.1"},
         )
 
-    codes = [post("ana", "198.51.100.1").status_code for _ in range(3)]
-    assert codes == [200, 200, 200]
-    r = post("ana", "198.51.100.1")
+    assert [post("ana").status_code for _ in range(3)] == [200, 200, 200]
+    r = post("ana")
     assert r.status_code == 429
     assert r.get_json()["error"]["code"] == "rate_limited"
-    # One budget across the inspectors' endpoints.
-    assert post("ana", "198.51.100.1", "/api/v1/token").status_code == 429
-    # Another client has its own budget.
-    assert post("ben", "198.51.100.1").status_code == 200
-    # GET pages are not counted.
+    assert "Retry-After" in r.headers
+    # One probe budget across the ways in: a JWKS URL, the connection page, a pasted URL.
+    jwks = {"token": "eyJhbGciOiJIUzI1NiJ9.e30.x", "key": "https://127.0.0.1/jwks.json"}
+    assert post("ana", "/api/v1/token", jwks).status_code == 429
     c = app.test_client()
-    assert c.get("/env", headers={"X-Forwarded-User": "ana"}).status_code == 200
+    hdrs = {"X-Forwarded-User": "ana", "X-Forwarded-For": "198.51.100.1"}
+    assert c.post("/connection", data={"url": BLOCKED_URL}, headers=hdrs).status_code == 429
+    assert c.post("/", data={"text": BLOCKED_URL}, headers=hdrs).status_code == 429
+    # What cannot probe is not counted against it.
+    assert post("ana", "/api/v1/env", {"text": "A=1"}).status_code == 200
+    assert post("ana", "/api/v1/token", {"token": "eyJhbGciOiJIUzI1NiJ9.e30.x"}).status_code == 200
+    assert post("ana", body={"url": BLOCKED_URL, "probe": False}).status_code == 200
+    # Another client has its own budget.
+    assert post("ben").status_code == 200
+    # GET pages are not counted.
+    assert c.get("/connection", headers=hdrs).status_code == 200
+
+
+def test_all_inspections_share_a_larger_budget(make_app):
+    app = make_app(INSPECTOR_INSPECT_RATE_LIMIT="4 per minute", **HEADER)
+    c = app.test_client()
+    c.environ_base["HTTP_X_FORWARDED_USER"] = "ana"
+    codes = [
+        c.post("/api/v1/env", json={"text": "A=1"}).status_code,
+        c.post("/api/v1/token", json={"token": "x"}).status_code,
+        c.post("/env", data={"text": "A=1"}).status_code,
+        c.post("/", data={"text": "A=1"}).status_code,
+        c.post("/token", data={"token": "x"}).status_code,
+    ]
+    assert codes == [200, 200, 200, 200, 429]
 
 
 def test_rate_limit_by_address_behind_proxyfix(make_app):
-    app = make_app(INSPECTOR_RATE_LIMIT="2 per minute", INSPECTOR_PROXY_FIX=1, **SHARED)
+    app = make_app(INSPECTOR_INSPECT_RATE_LIMIT="2 per minute", INSPECTOR_PROXY_FIX=1, **SHARED)
     c = app.test_client()
     sign_in(c)
 
@@ -456,7 +481,7 @@ def test_rate_limit_by_address_behind_proxyfix(make_app):
 
 
 def test_rate_limits_can_be_switched_on_in_local_mode(make_app):
-    app = make_app(INSPECTOR_RATE_LIMIT_ENABLED=True, INSPECTOR_RATE_LIMIT="1 per minute")
+    app = make_app(INSPECTOR_RATE_LIMIT_ENABLED=True, INSPECTOR_INSPECT_RATE_LIMIT="1 per minute")
     c = app.test_client()
     assert c.post("/api/v1/env", json={"text": "A=1"}).status_code == 200
     assert c.post("/api/v1/env", json={"text": "A=1"}).status_code == 429

@@ -37,8 +37,12 @@ HEADERS = {
 
 # Reachable without passing the gate: the login page, its CSS, the load balancer's check.
 OPEN_ENDPOINTS = frozenset({"static", "auth.login", "healthz"})
-# Blueprints whose POSTs inspect (and may probe): one shared per-client budget in shared mode.
+# Blueprints whose POSTs inspect: one per-client budget (INSPECTOR_INSPECT_RATE_LIMIT).
 INSPECT_BLUEPRINTS = frozenset({"home", "token", "connection", "env", "api"})
+# Endpoints whose POSTs may reach the network: a tighter budget (INSPECTOR_RATE_LIMIT).
+CONNECTION_ENDPOINTS = frozenset({"connection.page", "api.api_connection"})
+TOKEN_ENDPOINTS = frozenset({"token.page", "api.api_token"})
+PASTE_ENDPOINT = "home.index"
 LOGIN_ENDPOINT = "auth.login"
 # Names in the configured .env whose values are secrets to keep out of logs.
 _SECRET_NAME_PARTS = ("SECRET", "KEY", "PASSWORD", "TOKEN", "DATABASE_URL")
@@ -188,15 +192,47 @@ def _healthz():
     return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def _field(name: str) -> Any:
+    """A field of this POST, from its JSON body (parsed once, cached) or its form."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data.get(name) if isinstance(data, dict) else None
+    return request.form.get(name)
+
+
+def may_probe() -> bool:
+    """Whether this request may send packets out: a connection diagnosis (unless the JSON asks
+    for `probe: false`), a token checked against a JWKS URL, a pasted connection string."""
+    endpoint = request.endpoint or ""
+    if endpoint in CONNECTION_ENDPOINTS:
+        return _field("probe") is not False
+    if endpoint in TOKEN_ENDPOINTS:
+        key = _field("key")
+        return isinstance(key, str) and key.strip().lower().startswith(("http://", "https://"))
+    if endpoint == PASTE_ENDPOINT:
+        from inspector.paste import detect_paste
+
+        text = _field("text")
+        return isinstance(text, str) and detect_paste(text) == "connection"
+    return False
+
+
 def make_limiter(app: Flask) -> Limiter:
-    """Per-client limits: one budget for inspecting POSTs, one for login attempts."""
+    """Per-client limits: inspecting POSTs, those that may probe, and login attempts."""
     config = app.config
     inspect = Limit(
-        lambda: config["INSPECTOR_RATE_LIMIT"],
+        lambda: config["INSPECTOR_INSPECT_RATE_LIMIT"],
         scope="inspect",
         shared=True,
         methods=["POST"],
         exempt_when=lambda: request.blueprint not in INSPECT_BLUEPRINTS,
+    )
+    probe = Limit(
+        lambda: config["INSPECTOR_RATE_LIMIT"],
+        scope="probe",
+        shared=True,
+        methods=["POST"],
+        exempt_when=lambda: not may_probe(),
     )
     login = Limit(
         lambda: config["INSPECTOR_LOGIN_RATE_LIMIT"],
@@ -207,7 +243,7 @@ def make_limiter(app: Flask) -> Limiter:
     )
     limiter = Limiter(
         _client_key,
-        default_limits=[inspect, login],
+        default_limits=[inspect, probe, login],
         storage_uri=config["INSPECTOR_RATELIMIT_STORAGE_URI"],
         strategy="moving-window",
         headers_enabled=True,
