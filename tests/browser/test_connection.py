@@ -35,6 +35,9 @@ def test_refused_port_verdict_and_waterfall(page):
     verdict = result.locator(".verdict").first
     assert verdict.get_attribute("data-status") in ("failed", "error")
     assert PASSWORD not in page.content()  # echoed strings carry ***
+    step = result.locator('.waterfall [data-step="tcp"]')
+    assert step.get_attribute("data-status") == "failed"
+    assert "ms" in step.inner_text()
 
 
 def test_static_checks_only(page):

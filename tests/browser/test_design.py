@@ -132,3 +132,18 @@ def test_copy_button_in_gallery_snippet(clipboard_page, make_app):
         "postgresql://postgres.abcdefghijklmnopqrst:***@"
     )
     page.wait_for_function("() => document.getElementById('announcer').textContent === 'Copied'")
+
+
+def test_the_watch_on_the_browser_really_catches_problems(page):
+    """The page fixture's checks are not vacuous: an inline style is caught as a CSP violation."""
+    page.goto("/")
+    page.evaluate(
+        "() => { const s = document.createElement('style'); s.textContent = 'body{}';"
+        " document.head.appendChild(s); }"
+    )
+    page.wait_for_function("() => true")
+    page.wait_for_timeout(200)
+    assert any("style-src" in v for v in page.problems.csp_violations)
+    assert page.problems.unexpected()
+    page.problems.csp_violations.clear()
+    page.problems.console_errors.clear()

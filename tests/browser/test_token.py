@@ -50,6 +50,38 @@ def test_valid_user_token_verifies(page):
     assert SECRET not in page.content()
 
 
+def test_lifetime_picture_and_coloured_parts(page):
+    result = submit_token(page, mint(exp=int(time.time()) - 3 * 3600), key=SECRET)
+    picture = result.locator("figure.lifetime")
+    assert picture.get_attribute("data-state") == "expired"
+    label = picture.locator("svg").get_attribute("aria-label")
+    assert "Expired now" in label
+    assert picture.locator("svg text", has_text="now").count() == 1
+    token = result.locator(".jwt-token")
+    parts = [token.locator(f".jwt-{p}").inner_text() for p in ("header", "payload", "signature")]
+    assert ".".join(parts) == token.inner_text().strip()
+
+
+def test_keyboard_only(page):
+    page.goto("/token")
+
+    def tab_until(js: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate(js):
+                return
+        raise AssertionError(f"never reached by Tab: {js}")
+
+    tab_until("() => document.activeElement.name === 'token'")
+    page.keyboard.insert_text(mint())
+    tab_until("() => document.activeElement.name === 'key'")
+    page.keyboard.insert_text(SECRET)
+    tab_until("() => document.activeElement.type === 'submit'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator('#result [data-status="valid"]').first.is_visible()
+
+
 def test_expired_token_answer_is_on_the_first_phone_screen(page):
     page.set_viewport_size({"width": 390, "height": 844})
     result = submit_token(page, mint(exp=int(time.time()) - 3 * 3600), key=SECRET)
