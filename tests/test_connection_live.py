@@ -469,3 +469,46 @@ def test_connected_but_wrong_for_the_driver(pg):
     assert report.verdict["status"] == "connected"
     assert "SQLAlchemy does not accept" in report.verdict["summary"]
     assert report.has_errors()
+
+
+SLOW_DNS_SCRIPT = textwrap.dedent(
+    """
+    import json, socket, time
+    from inspector.connections import inspect_connection
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dns.bind(("127.0.0.1", 53))  # a resolver that takes every question and never answers
+    t0 = time.monotonic()
+    r = inspect_connection("postgresql://a:b@db.slow-resolver.test:5432/db", timeout=1.5)
+    print(json.dumps({"elapsed": time.monotonic() - t0, "report": r.to_dict()}))
+    """
+)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare"
+)
+def test_silent_resolver_is_abandoned_at_the_deadline(tmp_path):
+    """getaddrinfo blocks on a resolver that never answers: the lookup is left behind."""
+    import json
+
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\noptions timeout:5 attempts:2\n")
+    script = (
+        f"mount --bind {resolv} /etc/resolv.conf && ip link set lo up && "
+        f'{sys.executable} -c "$INSPECTOR_SCRIPT"'
+    )
+    proc = subprocess.run(
+        ["unshare", "--net", "--mount", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.getcwd(),
+        env={**os.environ, "INSPECTOR_SCRIPT": SLOW_DNS_SCRIPT},
+    )
+    if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
+        pytest.skip("namespaces are not allowed here")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["elapsed"] < 2.0
+    assert out["report"]["verdict"]["code"] == "dns_failed"
+    assert "No answer" in out["report"]["steps"][0]["detail"]
