@@ -26,8 +26,24 @@ from inspector.redact import redact_log_text
 SECRET_FIELDS = ("token", "key", "password", "url", "text")
 _MIN_SECRET = 6
 
-_request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
-    "inspector_request_secrets", default=()
+
+class _RequestSecrets:
+    """The request's data, turned into secrets only when something is logged (most requests
+    log nothing, so most never pay for it)."""
+
+    __slots__ = ("data", "values")
+
+    def __init__(self, data: Any = None, values: tuple[str, ...] | None = None) -> None:
+        self.data, self.values = data, values
+
+    def get(self) -> tuple[str, ...]:
+        if self.values is None:
+            self.values = tuple(secrets_in(self.data))
+        return self.values
+
+
+_request_secrets: contextvars.ContextVar[_RequestSecrets | None] = contextvars.ContextVar(
+    "inspector_request_secrets", default=None
 )
 _configured: set[str] = set()
 _lock = threading.Lock()
@@ -36,7 +52,9 @@ _SCRUBBED = "_inspector_scrubbed"
 
 
 def scrub_text(text: str) -> str:
-    return redact_log_text(text, (*_request_secrets.get(), *_configured))
+    pending = _request_secrets.get()
+    mine = pending.get() if pending is not None else ()
+    return redact_log_text(text, (*mine, *_configured))
 
 
 def _scrub(record: logging.LogRecord) -> logging.LogRecord:
@@ -83,7 +101,14 @@ def add_configured_secrets(values: Iterable[Any]) -> None:
 
 def set_request_secrets(values: Iterable[str]) -> contextvars.Token:
     """The secrets of the request being served; reset with `reset_request_secrets(token)`."""
-    return _request_secrets.set(tuple(v for v in values if len(v) >= _MIN_SECRET))
+    kept = tuple(v for v in values if len(v) >= _MIN_SECRET)
+    return _request_secrets.set(_RequestSecrets(values=kept))
+
+
+def set_request_data(data: Any) -> contextvars.Token:
+    """The request's form or JSON object: its secrets (`secrets_in`) are worked out the first
+    time a record is logged during the request."""
+    return _request_secrets.set(_RequestSecrets(data=data))
 
 
 def reset_request_secrets(token: contextvars.Token) -> None:
@@ -91,7 +116,7 @@ def reset_request_secrets(token: contextvars.Token) -> None:
         _request_secrets.reset(token)
     except ValueError:
         # Reset from another context (a teardown run elsewhere): clear this one instead.
-        _request_secrets.set(())
+        _request_secrets.set(None)
 
 
 def secrets_in(data: Any) -> list[str]:

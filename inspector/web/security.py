@@ -158,7 +158,7 @@ def _note_request_secrets():
     request's secrets are, whatever shape they have."""
     if request.method != "POST":
         return None
-    values: list[str] = []
+    data: Any = None
     if request.is_json:
         try:
             data = request.get_json(silent=True)
@@ -166,11 +166,10 @@ def _note_request_secrets():
             return _bad_json("the JSON is nested too deeply")
         if _has_lone_surrogate(data):
             return _bad_json("the JSON holds a lone surrogate escape (\\ud800-\\udfff): not text")
-        values = logfilter.secrets_in(data)
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values = logfilter.secrets_in(request.form)
-    if values:
-        g._inspector_secrets = logfilter.set_request_secrets(values)
+        data = request.form
+    if data:
+        g._inspector_secrets = logfilter.set_request_data(data)
     return None
 
 
