@@ -547,6 +547,11 @@ CLEAN_CASES = {
     ),
     "cookie base64": ("sb-abcdefghijklmnopqrst-auth-token=base64-{b64}", "cookie"),
     "bare base64 cookie": ("base64-{b64}", "cookie"),
+    "cookie header chunks": (
+        "Cookie: theme=dark; sb-abcdefghijklmnopqrst-auth-token.1={b64_2}; "
+        "sb-abcdefghijklmnopqrst-auth-token.0={b64_1}",
+        "2 chunks joined",
+    ),
     "url fragment": (
         "http://localhost:3000/#access_token={t}&expires_in=3600&refresh_token=x",
         "URL",
@@ -562,7 +567,14 @@ def test_input_cleaning(k, case):
         json.dumps({"access_token": t, "token_type": "bearer"}).encode()
     ).decode()
     pasted, mention = CLEAN_CASES[case]
-    pasted = pasted.format(t=t, b64=b64, t_split=t[:40] + "\n" + t[40:90] + "\n " + t[90:])
+    cookie = "base64-" + b64.rstrip("=")
+    pasted = pasted.format(
+        t=t,
+        b64=b64,
+        t_split=t[:40] + "\n" + t[40:90] + "\n " + t[90:],
+        b64_1=cookie[:100],
+        b64_2=cookie[100:],
+    )
     cleaned = clean_input(pasted)
     assert cleaned.text == t
     r = run(pasted, key=k.secret)

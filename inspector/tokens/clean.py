@@ -104,6 +104,10 @@ def _unwrap(text: str) -> tuple[str, str, str] | None:
         found = _from_json(text)
         if found:
             return found, "a JSON object around the token", "json"
+    if "auth-token" in text and (";" in text or text.lower().startswith("cookie:")):
+        found = _from_cookie_header(text)
+        if found:
+            return found[0], f"a Cookie header around the token ({found[1]})", "cookie"
     m = _COOKIE.match(text)
     if m:
         found = _from_cookie_value(m.group(2).strip())
@@ -185,6 +189,24 @@ def _from_json(text: str) -> str | None:
         return None  # a JWK/JWKS: the classifier names it
     found = _find_token(obj)
     return found if found and found != text else None
+
+
+_COOKIE_PAIR = re.compile(r"(sb-[a-z0-9-]+-auth-token)(?:\.(\d+))?\s*=\s*([^;\s]*)")
+
+
+def _from_cookie_header(text: str) -> tuple[str, str] | None:
+    """`Cookie: a=b; sb-<ref>-auth-token.0=...; sb-<ref>-auth-token.1=...`: @supabase/ssr
+    splits a large session cookie into numbered chunks; joined in order they are one value."""
+    chunks: dict[str, dict[int, str]] = {}
+    for name, index, value in _COOKIE_PAIR.findall(text):
+        chunks.setdefault(name, {})[int(index) if index else -1] = value
+    for name, parts in chunks.items():
+        value = parts[-1] if -1 in parts else "".join(parts[i] for i in sorted(parts))
+        found = _from_cookie_value(value)
+        if found:
+            n = len(parts)
+            return found, f"`{name}`" + (f", {n} chunks joined" if n > 1 else "")
+    return None
 
 
 def _from_cookie_value(value: str) -> str | None:
