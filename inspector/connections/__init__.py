@@ -51,7 +51,7 @@ def _text(value: object) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """"The pooler..." -> "the pooler..." but "SQLAlchemy..." and "TLS..." stay."""
+    """`The pooler...` -> `the pooler...`; `SQLAlchemy...` and `TLS...` stay."""
     if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]
