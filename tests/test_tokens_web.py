@@ -397,3 +397,43 @@ def test_cli_key_from_file(runner, k, tmp_path):
 )
 def test_cli_usage_errors(runner, args):
     assert runner.invoke(args=args).exit_code == 2
+
+
+def test_configured_project_jwks_verifies_asymmetric_tokens(
+    make_app, tmp_path, k, jwks_http_server
+):
+    """use_configured_secret: an ES256 token is checked against SUPABASE_URL's JWKS."""
+    jwks_http_server.serve("/auth/v1/.well-known/jwks.json", k.jwks)
+    env = tmp_path / ".env"
+    env.write_text(f"SUPABASE_URL={jwks_http_server.base}\n")
+    client = make_app(INSPECTOR_ENV_FILE=str(env)).test_client()
+    assert 'name="use_configured_secret"' in client.get("/token").get_data(as_text=True)
+    d = client.post(
+        "/api/v1/token",
+        json={"token": k.mint.user(k.es, "ES256"), "use_configured_secret": True},
+    ).get_json()
+    assert d["signature"]["status"] == "valid"
+    assert d["signature"]["key_used"] == f"jwk:{k.es.kid}"
+    assert "configured_secret_missing" not in {f["code"] for f in d["findings"]}
+    html = client.post(
+        "/token", data={"token": k.mint.user(k.es, "ES256"), "use_configured_secret": "y"}
+    ).get_data(as_text=True)
+    assert "signature valid" in text_of(html)
+
+
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        (
+            "https://abcdefghijklmnopqrst.supabase.co",
+            "https://abcdefghijklmnopqrst.supabase.co/auth/v1/.well-known/jwks.json",
+        ),
+        ("http://127.0.0.1:54321", "http://127.0.0.1:54321/auth/v1/.well-known/jwks.json"),
+        ("http://example.com", None),
+        (None, None),
+    ],
+)
+def test_jwks_url_of(url, expected):
+    from inspector.web.token import jwks_url_of
+
+    assert jwks_url_of(url) == expected

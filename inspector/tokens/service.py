@@ -41,9 +41,13 @@ def inspect_token(
     policy: ProbePolicy = LOCAL,
     fetch_timeout: float = 3.0,
     now: float | None = None,
+    configured_jwks_url: str | None = None,
 ) -> TokenReport:
     """Clean, classify, decode, verify and explain whatever was pasted as a token. Never raises
-    on bad input: every problem is a finding in the report."""
+    on bad input: every problem is a finding in the report.
+
+    `configured_secret=""` means "asked for, but none is configured". `configured_jwks_url`
+    (the configured project's JWKS) verifies ES256/RS256 tokens when no key is given."""
     token, key, audience, project, configured_secret = (
         _valid_text(v) for v in (token, key, audience, project, configured_secret)
     )
@@ -61,8 +65,9 @@ def inspect_token(
             make(codes.PROJECT_UNREADABLE, f"{project.strip()[:80]!r} names no project ref.")
         )
 
-    if configured_secret == "":
+    if configured_secret == "" and not configured_jwks_url:
         findings.append(make(codes.CONFIGURED_SECRET_MISSING, "The configured .env has none."))
+    if configured_secret == "":
         configured_secret = None
     kind = text_kind(text)
     if kind is not None:
@@ -105,6 +110,12 @@ def inspect_token(
         )
         key_used = None
     else:
+        if (
+            configured_jwks_url
+            and not (key and key.strip())
+            and family_of(alg) in ("rsa", "ec", "okp")
+        ):
+            key = configured_jwks_url  # the configured project's public keys
         v = verify(
             text,
             header,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from inspector import supabase
 from inspector.configured import configured_values
 from inspector.tokens import TokenReport, inspect_token, key_shape
 from inspector.tokens.classify import KIND_LABELS
@@ -58,8 +60,9 @@ class TokenForm(FlaskForm):
         description="Clock skew to allow on exp, nbf and iat, as jwt.decode(leeway=...).",
     )
     use_configured_secret = BooleanField(
-        "Verify with the configured SUPABASE_JWT_SECRET",
-        description="From the .env this inspector reads; the value is never shown.",
+        "Verify with the configured SUPABASE_JWT_SECRET (or SUPABASE_URL's JWKS)",
+        description="From the .env this inspector reads; the value is never shown. ES256/RS256 "
+        "tokens are checked against the configured project's JWKS.",
     )
 
 
@@ -72,25 +75,41 @@ def configured_allowed() -> bool:
     return cfg["INSPECTOR_MODE"] == "local" or bool(cfg["INSPECTOR_ALLOW_CONFIGURED_SECRETS"])
 
 
-def _configured_secret_value() -> str | None:
+def _configured() -> tuple[str | None, str | None]:
+    """(SUPABASE_JWT_SECRET, the JWKS URL of SUPABASE_URL's project) from the configured env."""
     values = configured_values(current_app.config.get("INSPECTOR_ENV_FILE"))
-    return values.get("SUPABASE_JWT_SECRET") or None
+    return values.get("SUPABASE_JWT_SECRET") or None, jwks_url_of(values.get("SUPABASE_URL"))
+
+
+def jwks_url_of(project_url: str | None) -> str | None:
+    """The JWKS URL of a project URL: hosted (https://<ref>.supabase.co) or the local stack."""
+    if not project_url:
+        return None
+    ref = supabase.normalize_ref(project_url)
+    if ref:
+        return supabase.jwks_url_for(ref)
+    url = project_url.strip().rstrip("/")
+    host = urlsplit(url).hostname or ""
+    if url.startswith("http://") and supabase.is_loopback_host(host):
+        return f"{url}/auth/v1/.well-known/jwks.json"
+    return None
 
 
 def configured_secret_available() -> bool:
-    return configured_allowed() and _configured_secret_value() is not None
+    return configured_allowed() and any(_configured())
 
 
-def _configured_secret(requested: bool) -> str | None:
-    """The configured secret when asked for ('' = asked, none configured)."""
+def _configured_secret(requested: bool) -> tuple[str | None, str | None]:
+    """(secret, JWKS URL) when asked for; secret '' = asked, none configured."""
     if not requested:
-        return None
+        return None, None
     if not configured_allowed():
         raise ConfiguredSecretRefusedError(
             "this shared site does not verify with its own SUPABASE_JWT_SECRET "
             "(INSPECTOR_ALLOW_CONFIGURED_SECRETS is off): paste the key instead"
         )
-    return _configured_secret_value() or ""
+    secret, jwks_url = _configured()
+    return secret or "", jwks_url
 
 
 def run_inspection(
@@ -100,6 +119,7 @@ def run_inspection(
     project: str | None,
     leeway: float | None,
     configured_secret: str | None,
+    configured_jwks_url: str | None = None,
 ) -> TokenReport:
     """inspect_token with this site's probe policy; a JWKS URL takes a probe slot."""
     kwargs = dict(
@@ -108,10 +128,11 @@ def run_inspection(
         project=project or None,
         leeway=leeway or 0,
         configured_secret=configured_secret,
+        configured_jwks_url=configured_jwks_url,
         policy=current_policy(),
         fetch_timeout=min(probe_timeout(None), 5.0),
     )
-    if key and key_shape(key) in ("jwks_url", "url"):
+    if configured_jwks_url or (key and key_shape(key) in ("jwks_url", "url")):
         with probe_slot():
             return inspect_token(token, **kwargs)
     return inspect_token(token, **kwargs)
@@ -143,20 +164,20 @@ def _inspect_form(form: TokenForm) -> TokenReport:
         configured = _configured_secret(bool(form.use_configured_secret.data))
     except ConfiguredSecretRefusedError as exc:
         form.use_configured_secret.errors = [str(exc)]
-        configured = None
+        configured = (None, None)
     args = (
         form.token.data or "",
         form.key.data,
         form.audience.data,
         form.project.data,
         form.leeway.data,
-        configured,
+        *configured,
     )
     try:
         return run_inspection(*args)
     except ProbeCapacityError as exc:
         form.key.errors = [str(exc)]
-        return run_inspection(args[0], None, *args[2:])
+        return run_inspection(args[0], None, *args[2:5], configured[0])
 
 
 @bp.route("/token", methods=["GET", "POST"])
@@ -194,7 +215,7 @@ def api_token():
     except ConfiguredSecretRefusedError as exc:
         raise api.BadRequestError(str(exc), status=403, code="forbidden") from exc
     try:
-        report = run_inspection(token, key, audience, project, leeway, configured)
+        report = run_inspection(token, key, audience, project, leeway, *configured)
     except ProbeCapacityError as exc:
         raise api.BadRequestError(str(exc), status=503, code="busy") from exc
     # Serialised here rather than by jsonify: no key sorting (the report's order is the
