@@ -188,6 +188,12 @@ SCENARIOS = [
         "asyncpg_ssl_true",
     ),
     (
+        "asyncpg_dsn_ssl_true",
+        lambda pg, s: dict(url=pg["tls_ca"].url(ssl="true"), driver="asyncpg"),
+        "failed",
+        "asyncpg_ssl_true",
+    ),
+    (
         "sqlalchemy_asyncpg_connected",
         lambda pg, s: dict(url=pg["tls_ca"].url(ssl="require"), driver="sqlalchemy_asyncpg"),
         "connected",

@@ -461,8 +461,9 @@ def _asyncpg_findings(p: ParsedConnection, drv: str) -> list[Finding]:
                     make(
                         codes.ASYNCPG_SSL_TRUE,
                         f"asyncpg's DSN parser does not know `ssl=`: it sends `ssl={value}` to the "
-                        "server as a setting, and the server refuses the login with "
-                        '`unrecognized configuration parameter "ssl"`.',
+                        "server as a run-time setting, and Postgres (whose own `ssl` setting "
+                        "is server-wide) refuses the login with "
+                        '`parameter "ssl" cannot be changed now`.',
                         fix="Write `sslmode=require` (or `sslmode=verify-full&sslrootcert=...`) in "
                         "an asyncpg DSN.",
                     )

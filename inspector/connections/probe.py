@@ -1070,6 +1070,10 @@ def _asyncpg_code(exc: BaseException, text: str) -> str:
         return codes.VERIFY_WITHOUT_ROOT_CERT
     if isinstance(exc, TypeError):
         return codes.UNKNOWN_PARAMETER
+    if 'parameter "ssl" cannot be changed now' in text or (
+        'unrecognized configuration parameter "ssl"' in text
+    ):
+        return codes.ASYNCPG_SSL_TRUE  # asyncpg's DSN parser sent ?ssl=true as a server setting
     if "unrecognized configuration parameter" in text:
         return codes.UNKNOWN_PARAMETER
     c = classify_exception(exc)
