@@ -95,8 +95,6 @@ def _env_lines(report) -> list[str]:
 
 # ---------- flask inspect token ----------
 
-from flask.cli import with_appcontext  # noqa: E402
-
 
 @inspect_group.command("token")
 @click.argument("token", metavar="TOKEN")
