@@ -137,6 +137,8 @@ def _validate_shared(settings: Mapping[str, Any]) -> None:
             "shared mode needs an access gate: set INSPECTOR_ACCESS_PASSWORD (a team password) "
             "or INSPECTOR_TRUSTED_USER_HEADER (your reverse proxy's authenticated-user header)"
         )
+    if password and str(password) == str(key):
+        raise ConfigError("INSPECTOR_ACCESS_PASSWORD must not be the SECRET_KEY")
     if password and len(str(password)) < 8:
         raise ConfigError("INSPECTOR_ACCESS_PASSWORD must be at least 8 characters long")
     if header and not _HEADER_NAME.match(str(header)):

@@ -53,6 +53,7 @@ REFUSALS = [
     ({"SECRET_KEY": "change-me-please-to-something"}, "SECRET_KEY"),
     ({"SECRET_KEY": SECRET_KEY}, "access gate"),
     ({"SECRET_KEY": SECRET_KEY, "INSPECTOR_ACCESS_PASSWORD": "pw"}, "at least 8"),
+    ({"SECRET_KEY": SECRET_KEY, "INSPECTOR_ACCESS_PASSWORD": SECRET_KEY}, "not be the SECRET_KEY"),
     ({"SECRET_KEY": SECRET_KEY, "INSPECTOR_TRUSTED_USER_HEADER": "X User: me"}, "header name"),
     (
         {

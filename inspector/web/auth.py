@@ -54,7 +54,7 @@ def password_matches(candidate: str) -> bool:
 
 def signed_in() -> bool:
     mark = session.get(_SESSION_KEY)
-    return isinstance(mark, str) and hmac.compare_digest(mark, _mark())
+    return isinstance(mark, str) and hmac.compare_digest(mark.encode(), _mark().encode())
 
 
 def safe_next(target: str | None) -> str:
