@@ -7,14 +7,17 @@ diagnoses live within `timeout`: DNS, TCP, SSLRequest, TLS, a real login and a f
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from inspector import netpolicy, supabase
 from inspector.connections import codes
 from inspector.connections.lint import DRIVERS, is_remote, resolve_driver, static_findings
 from inspector.connections.parse import ParsedConnection, parse
+from inspector.connections.probe import ProbeInput, run_probe
 from inspector.connections.report import ConnectionReport
 from inspector.connections.suggest import suggest
+from inspector.connections.tlsinfo import load_pem_certs
 from inspector.findings import Finding, make, ordered
 
 __all__ = ["ConnectionReport", "inspect_connection", "static_report", "MAX_TIMEOUT"]
@@ -73,8 +76,6 @@ def _host_info(p: ParsedConnection) -> tuple[str, str | None]:
 def _check_ca(ca: str) -> tuple[str, list[Finding]]:
     if ca in ("certifi", "system"):
         return ca, []
-    from inspector.connections.tlsinfo import load_pem_certs
-
     if ca and load_pem_certs(ca):
         return ca, []
     return "certifi", [
@@ -104,6 +105,7 @@ def inspect_connection(
     policy: netpolicy.ProbePolicy = netpolicy.LOCAL,
 ) -> ConnectionReport:
     """The whole diagnosis; never raises for bad input, bounded by `timeout` (+ a little)."""
+    started = time.monotonic()
     p = parse(_text(url), _text(password) or None)
     driver = driver if driver in DRIVERS else "auto"
     drv = resolve_driver(p, driver) if p.ok else driver
@@ -148,9 +150,7 @@ def inspect_connection(
                 "step": None,
             }
     else:
-        from inspector.connections.probe import ProbeInput, run_probe
-
-        outcome = run_probe(ProbeInput(p, drv, ca, timeout, policy, kind, ref))
+        outcome = run_probe(ProbeInput(p, drv, ca, timeout, policy, kind, ref, started))
         total_ms = outcome.total_ms
         steps = [s.to_dict() for s in outcome.steps]
         tls, server = outcome.tls, outcome.server

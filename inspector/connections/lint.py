@@ -11,6 +11,14 @@ import inspect
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
+
+import asyncpg
+from asyncpg import connect_utils
+from psycopg2 import ProgrammingError
+from psycopg2.extensions import make_dsn, parse_dsn
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.engine import make_url
 
 from inspector import supabase
 from inspector.connections import codes
@@ -106,8 +114,6 @@ def _authority_text(p: ParsedConnection) -> str:
 
 def driver_views(p: ParsedConnection) -> list[DriverView]:
     """libpq, SQLAlchemy and asyncpg reading the same URI."""
-    from psycopg2.extensions import parse_dsn
-    from sqlalchemy.engine import make_url
 
     uri = _authority_text(p)
     secret = p.raw_password
@@ -166,7 +172,6 @@ def _first_line(exc: BaseException) -> str:
 
 def _asyncpg_parse(**kwargs: Any):
     """asyncpg's own DSN/argument parser (no I/O apart from reading a passfile or root cert)."""
-    from asyncpg import connect_utils
 
     args: dict[str, Any] = dict(
         dsn=None,
@@ -201,8 +206,6 @@ def sqlalchemy_url(p: ParsedConnection, dialect_driver: str | None) -> str:
 
 def sqlalchemy_asyncpg_kwargs(p: ParsedConnection) -> tuple[dict[str, Any], str | None]:
     """What SQLAlchemy's asyncpg dialect would pass to asyncpg.connect(), or its error."""
-    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-    from sqlalchemy.engine import make_url
 
     try:
         url = make_url(sqlalchemy_url(p, "asyncpg"))
@@ -217,15 +220,12 @@ def sqlalchemy_asyncpg_kwargs(p: ParsedConnection) -> tuple[dict[str, Any], str 
 
 
 def asyncpg_connect_params() -> set[str]:
-    import asyncpg
 
     return set(inspect.signature(asyncpg.connect).parameters)
 
 
 def libpq_unknown_params(p: ParsedConnection) -> list[tuple[str, str]]:
     """Parameters libpq rejects: ask parse_dsn, dropping each offender until it accepts."""
-    from psycopg2 import ProgrammingError
-    from psycopg2.extensions import make_dsn, parse_dsn
 
     params = dict(p.params)
     unknown: list[tuple[str, str]] = []
@@ -359,7 +359,6 @@ def _encoding_findings(p: ParsedConnection) -> list[Finding]:
         + "; ".join(v.describe() for v in views)
         + "."
     )
-    from urllib.parse import quote
 
     fix = (
         "Percent-encode the password in the URI: "
@@ -379,7 +378,6 @@ def _scheme_findings(p: ParsedConnection, drv: str) -> list[Finding]:
         return []
     if drv not in ("sqlalchemy", "sqlalchemy_asyncpg", "auto"):
         return []
-    from sqlalchemy.engine import make_url
 
     try:
         make_url(p.scheme + "://").get_dialect()
@@ -482,7 +480,6 @@ def _asyncpg_findings(p: ParsedConnection, drv: str) -> list[Finding]:
 
 
 def _query_text(p: ParsedConnection) -> str:
-    from urllib.parse import urlencode
 
     return ("?" + urlencode(list(p.params))) if p.params else ""
 

@@ -13,6 +13,7 @@ import asyncio
 import errno
 import ipaddress
 import os
+import select
 import selectors
 import socket
 import ssl
@@ -24,6 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
+
+import asyncpg
+import psycopg2
+import psycopg2.extensions as ext
 
 from inspector import netpolicy, supabase
 from inspector.connections import codes, lint, tlsinfo
@@ -90,8 +95,8 @@ class ProbeOutcome:
 class Budget:
     """One deadline for the whole diagnosis."""
 
-    def __init__(self, timeout: float):
-        self.start = time.monotonic()
+    def __init__(self, timeout: float, start: float | None = None):
+        self.start = time.monotonic() if start is None else start
         self.deadline = self.start + max(0.05, timeout)
 
     def remaining(self) -> float:
@@ -262,11 +267,12 @@ class ProbeInput:
     policy: netpolicy.ProbePolicy
     host_kind: str
     project_ref: str | None
+    started: float | None = None  # when the diagnosis began: the deadline counts from there
 
 
 def run_probe(inp: ProbeInput) -> ProbeOutcome:
     """Every live step, in order, until one fails or the deadline passes."""
-    budget = Budget(inp.timeout)
+    budget = Budget(inp.timeout, inp.started)
     out = ProbeOutcome()
     rec = _Recorder(budget, out)
     try:
@@ -810,7 +816,6 @@ def _libpq_kwargs(inp: ProbeInput, hostaddr: str | None, rootcert: str | None) -
 
 def _wait(conn: Any, budget: Budget) -> bool:
     """Drive an async psycopg2 connection or query to the end; False when out of time."""
-    import psycopg2.extensions as ext
 
     while True:
         state = conn.poll()
@@ -831,7 +836,6 @@ def _wait(conn: Any, budget: Budget) -> bool:
 
 
 def _select(r: list[int], w: list[int], timeout: float):
-    import select
 
     return select.select(r, w, [], timeout)
 
@@ -847,8 +851,6 @@ _QUERY = (
 def _login(
     inp: ProbeInput, budget: Budget, rec: _Recorder, hostaddr: str | None, tls_view: TlsView | None
 ) -> None:
-    import psycopg2
-
     p = inp.parsed
     with _root_cert_file(inp) as rootcert:
         kw = _libpq_kwargs(inp, hostaddr, rootcert)
@@ -975,8 +977,6 @@ def _tenant_fix(inp: ProbeInput) -> str:
 
 
 def _query(conn: Any, budget: Budget, rec: _Recorder, kw: dict[str, Any]) -> None:
-    import psycopg2
-
     with rec.step("query") as st:
         try:
             cur = conn.cursor()
@@ -1081,8 +1081,6 @@ def _asyncpg_code(exc: BaseException, text: str) -> str:
 
 
 async def _asyncpg_connect(args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> None:
-    import asyncpg
-
     conn = await asyncio.wait_for(asyncpg.connect(*args, timeout=timeout, **kwargs), timeout)
     try:
         await asyncio.wait_for(conn.fetchval("select 1"), max(0.05, timeout))
