@@ -373,7 +373,8 @@ HEADER = {
 @pytest.mark.parametrize("path", ["/", "/token", "/env"])
 def test_trusted_header_pages(make_app, path):
     c = make_app(**HEADER).test_client()
-    assert c.get(path).status_code == 401
+    r = c.get(path)
+    assert r.status_code == 401 and b"sign-in" in r.data
     assert c.get(path, headers={"X-Forwarded-User": ""}).status_code == 401
     assert c.get(path, headers={"X-Forwarded-User": "   "}).status_code == 401
     assert c.get(path, headers={"X-Forwarded-User": "ana@example.com"}).status_code == 200

@@ -11,7 +11,17 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limit, Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -120,8 +130,18 @@ def _gate():
 
     if current_app.config.get("INSPECTOR_ACCESS_PASSWORD") and auth.signed_in():
         return None
-    if request.path.startswith("/api/") or not current_app.config.get("INSPECTOR_ACCESS_PASSWORD"):
+    if request.path.startswith("/api/"):
         abort(401)
+    if not current_app.config.get("INSPECTOR_ACCESS_PASSWORD"):
+        # Trusted-header mode: only the team's sign-in proxy lets people in.
+        message = (
+            "This team site is reached through your organisation's sign-in: open it by its "
+            "usual address, not directly."
+        )
+        page = render_template(
+            "errors/error.html", status=401, code="unauthorized", message=message
+        )
+        return page, 401
     target = request.path if request.method == "GET" else None
     return redirect(url_for(LOGIN_ENDPOINT, next=auth.safe_next(target)))
 
