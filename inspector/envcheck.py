@@ -27,6 +27,7 @@ from inspector import supabase
 from inspector.findings import Finding, Severity, has_errors, make, ordered
 from inspector.netpolicy import LOCAL, ProbePolicy
 from inspector.redact import MASK, mask_secret, redact_text
+from inspector.textutil import valid_text
 
 # ---------------------------------------------------------------------------------------------
 # Recognising variables by name
@@ -347,6 +348,7 @@ def inspect_env(
             return EnvReport(source, modified, (), (finding,), probed=probe)
     else:
         source = "pasted"
+    text = valid_text(text)
     return _Check(text, probe=probe, policy=policy, timeout=timeout).run(source, modified)
 
 

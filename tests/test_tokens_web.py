@@ -54,7 +54,7 @@ API_CASES = {
         {"key_is_jwt"},
     ),
     "expired with leeway": (
-        lambda k: {"token": k.mint.user(k.secret, exp=NOW - 5), "key": k.secret, "leeway": 60},
+        lambda k: {"token": k.mint.user(k.secret, exp=int(time.time()) - 5), "key": k.secret, "leeway": 60},
         "supabase_user_token",
         "valid",
         set(),
@@ -346,7 +346,7 @@ CLI_CASES = {
     "expired": (lambda k: [k.mint.user(k.secret, exp=NOW - 60)], 1, "token_expired"),
     "wrong secret": (lambda k: [k.mint.user(k.secret), "--key", "z" * 40], 1, "signature_invalid"),
     "leeway saves it": (
-        lambda k: [k.mint.user(k.secret, exp=NOW - 5), "--key", k.secret, "--leeway", "30"],
+        lambda k: [k.mint.user(k.secret, exp=int(time.time()) - 5), "--key", k.secret, "--leeway", "30"],
         0,
         "signature: valid",
     ),

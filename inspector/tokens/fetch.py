@@ -85,9 +85,12 @@ def fetch_jwks(
     """GET the JWKS document. Raises ProbeBlockedError (policy) or JWKSFetchError."""
     start = time.monotonic()
     deadline = start + timeout
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise JWKSFetchError(f"{url!r} is not a URL that can be read") from exc
     scheme = parts.scheme.lower()
-    host = parts.hostname or ""
     if not host:
         raise JWKSFetchError(f"{url!r} has no host name")
     try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from inspector import supabase
 from inspector.findings import Finding, make, ordered
 from inspector.netpolicy import LOCAL, ProbePolicy
+from inspector.textutil import url_host, url_scheme, valid_text
 from inspector.tokens import claims as claims_mod
 from inspector.tokens import codes
 from inspector.tokens.classify import issuer_family, jwt_kind, key_shape, text_kind
@@ -49,7 +49,7 @@ def inspect_token(
     `configured_secret=""` means "asked for, but none is configured". `configured_jwks_url`
     (the configured project's JWKS) verifies ES256/RS256 tokens when no key is given."""
     token, key, audience, project, configured_secret = (
-        _valid_text(v) for v in (token, key, audience, project, configured_secret)
+        valid_text(v) for v in (token, key, audience, project, configured_secret)
     )
     now = time.time() if now is None else float(now)
     leeway = _leeway(leeway)
@@ -224,7 +224,7 @@ def _not_a_jwt(
                 )
             )
     elif kind == "connection_string":
-        scheme = urlsplit(text).scheme if "://" in text else "key=value"
+        scheme = url_scheme(text) if "://" in text else "key=value"
         findings.append(
             make(
                 codes.WRONG_INSPECTOR,
@@ -384,7 +384,7 @@ def _kind_findings(kind: str, text: str, claims: dict[str, Any] | None) -> list[
                 make(codes.OTHER_ISSUER, f"iss is {iss!r}: a {family} token.", family=family)
             )
         elif isinstance(iss, str) and iss.startswith("http"):
-            host = urlsplit(iss).hostname or iss
+            host = url_host(iss) or iss
             out.append(
                 make(
                     codes.OTHER_ISSUER,
@@ -580,7 +580,7 @@ def _jwks_url(kind: str, claims: dict[str, Any] | None, alg: object) -> str | No
         return supabase.jwks_url_for(ref)
     if isinstance(iss, str) and iss.startswith("http://") and iss.rstrip("/").endswith("/auth/v1"):
         # the local CLI stack's issuer (http://127.0.0.1:54321/auth/v1): loopback only
-        host = urlsplit(iss).hostname or ""
+        host = url_host(iss)
         if supabase.is_loopback_host(host):
             return iss.rstrip("/") + "/.well-known/jwks.json"
         return None
@@ -626,17 +626,6 @@ def _lifetime(claims: dict[str, Any] | None, kind: str, now: float) -> dict[str,
         "remaining": (exp - now) if exp is not None else None,
         "default_seconds": _default_lifetime(kind),
     }
-
-
-def _valid_text(value: Any) -> Any:
-    """Text that can be encoded: a lone surrogate (from a broken paste) becomes '?'."""
-    if not isinstance(value, str):
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
 
 
 def _leeway(value: Any) -> float:
