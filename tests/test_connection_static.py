@@ -387,3 +387,50 @@ def test_any_text_gives_a_report(text):
     if p.password and p.raw_password and "*" not in p.raw_password:
         # Masking removes the password where it was written.
         assert d["parsed"]["masked"].count(p.raw_password) < text.count(p.raw_password)
+
+
+API_MD_CONNECTION_CODES = {
+    "dsn_unparseable",
+    "password_placeholder",
+    "password_needs_encoding",
+    "scheme_rejected_by_sqlalchemy",
+    "asyncpg_sslmode_param",
+    "asyncpg_ssl_true",
+    "supabase_direct_ipv6_only",
+    "pooler_user_missing_ref",
+    "pooler_transaction_prepared_statements",
+    "project_ref_mismatch",
+    "sslmode_no_verification",
+    "verify_without_root_cert",
+    "unknown_parameter",
+    "supabase_unusual_port",
+    "dns_failed",
+    "ipv6_only_no_route",
+    "tcp_refused",
+    "tcp_timeout",
+    "not_postgres",
+    "server_no_ssl",
+    "tls_untrusted",
+    "tls_self_signed",
+    "tls_expired",
+    "tls_hostname_mismatch",
+    "ssl_required",
+    "auth_failed",
+    "tenant_not_found",
+    "database_not_found",
+    "role_not_found",
+    "too_many_connections",
+    "probe_blocked",
+    "connected",
+}
+
+
+def test_catalog_defines_every_api_md_code_with_a_fix():
+    from inspector.findings import catalog
+
+    cat = catalog()
+    for code in API_MD_CONNECTION_CODES:
+        assert code in cat, code
+        assert cat[code].area in ("connection", "env")
+        if code != "connected":
+            assert cat[code].fix, code
