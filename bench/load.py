@@ -156,6 +156,30 @@ def drive(port, method, path, body, clients, seconds, max_requests, expect=200):
     return len(latencies) / elapsed, latencies, errors[0]
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's master and its workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:  # the parent pid
+                pids.append(int(entry))
+    total = 0.0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -236,10 +260,13 @@ def main() -> int:
             trivial_lat, token_lat, ratios, e1, e2 = [], [], [], 0, 0
             trivial_total = token_total = 0.0
             per_round = args.seconds / args.rounds
+            cpu_trivial = cpu_token = 0.0
             for _ in range(args.rounds):
+                c0 = server_cpu_seconds(server.pid)
                 t_rps, t_lat, t_err = drive(
                     port, "GET", "/healthz", None, args.clients, per_round, args.max_requests
                 )
+                c1 = server_cpu_seconds(server.pid)
                 k_rps, k_lat, k_err = drive(
                     port,
                     "POST",
@@ -249,6 +276,9 @@ def main() -> int:
                     per_round,
                     args.max_requests,
                 )
+                c2 = server_cpu_seconds(server.pid)
+                cpu_trivial += c1 - c0
+                cpu_token += c2 - c1
                 ratios.append(k_rps / t_rps)
                 trivial_lat += t_lat
                 token_lat += k_lat
@@ -266,6 +296,16 @@ def main() -> int:
                 f"token API      POST /api/v1/token  {token_total / args.rounds:8.0f} req/s  "
                 f"p50 {percentile(token_lat, 50):6.2f} ms  p99 {percentile(token_lat, 99):6.2f} ms"
                 f"  errors {e2}"
+            )
+            # The server's CPU per request: what throughput at saturation is the inverse of,
+            # and hardly moved by other processes on the machine.
+            cpu_ms_trivial = cpu_trivial * 1000 / max(1, len(trivial_lat))
+            cpu_ms_token = cpu_token * 1000 / max(1, len(token_lat))
+            cpu_ratio = cpu_ms_trivial / cpu_ms_token if cpu_ms_token else float("nan")
+            print(
+                f"server CPU per request: trivial {cpu_ms_trivial:.3f} ms, token "
+                f"{cpu_ms_token:.3f} ms -> throughput ratio at saturation {cpu_ratio:.2f}  "
+                f"(aim >= 0.6: {'met' if cpu_ratio >= 0.6 else 'MISSED'})"
             )
             print(
                 f"throughput ratio token/trivial: {ratio:.2f} (median of "
