@@ -497,3 +497,21 @@ def test_rate_limit_storage_is_configurable():
     assert s["INSPECTOR_RATELIMIT_STORAGE_URI"] == "redis://redis.internal:6379/0"
     assert s["INSPECTOR_RATE_LIMIT_ENABLED"] is True
     assert config.load({}, environ={})["INSPECTOR_RATE_LIMIT_ENABLED"] is False
+
+
+def test_link_from_another_site_keeps_the_login(shared_app):
+    """SameSite=Strict withholds the cookie on a cross-site link: the gate answers with a
+    same-site hop that sets no cookie, instead of a login page that would replace the session."""
+    c = shared_app.test_client()
+    sign_in(c)
+    # What the browser sends for a link from chat: no cookie, Sec-Fetch-Site: cross-site.
+    stranger = shared_app.test_client()
+    r = stranger.get("/token", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 200
+    assert b'http-equiv="refresh" content="0; url=/token"' in r.data
+    assert not r.headers.getlist("Set-Cookie")
+    # The hop is same-site, so the signed-in browser sends its cookie and gets the page.
+    assert c.get("/token", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    # Without a login, the hop leads to the login page as usual.
+    r = stranger.get("/token", headers={"Sec-Fetch-Site": "same-origin"})
+    assert r.status_code == 302 and r.headers["Location"] == "/login?next=/token"

@@ -143,6 +143,11 @@ def _gate():
         )
         return page, 401
     target = request.path if request.method == "GET" else None
+    if target and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        # A link from another site (chat, a ticket): the browser withheld the SameSite=Strict
+        # cookie. Rendering the login page now would set a fresh session cookie over the
+        # signed-in one; one same-site hop brings the cookie back instead.
+        return render_template("auth/bounce.html", target=auth.safe_next(target))
     return redirect(url_for(LOGIN_ENDPOINT, next=auth.safe_next(target)))
 
 
