@@ -64,3 +64,38 @@ def test_copy_a_suggested_string(clipboard_page):
 def test_connection_page_works_without_javascript(nojs_page):
     result = submit_connection(nojs_page, REFUSED)
     assert "tcp_refused" in result.inner_text()
+
+
+@pytest.mark.postgres
+def test_tls_chain_untrusted_then_connected_with_the_ca(page, pg):
+    """A real PostgreSQL with TLS from a test CA: untrusted by certifi, connected with the CA."""
+    cluster = pg["tls_ca"]
+    url = cluster.url(sslmode="verify-full")
+    result = submit_connection(page, url)
+    verdict = result.locator(".verdict").first
+    assert verdict.get_attribute("data-status") in ("failed", "error")
+    assert result.locator(".cert-chain .cert").count() >= 1
+    tls = result.locator('.waterfall [data-step="tls"]').get_attribute("data-status")
+    assert tls in ("failed", "warning")
+    assert "certifi: not trusted" in result.locator(".chain-trust").inner_text()
+    assert pg_password_absent(page)
+
+    page.goto("/connection")
+    form = page.locator("form#connection-form")
+    form.locator('[name="url"]').fill(url)
+    form.locator('[name="ca"]').select_option("pem")
+    form.locator('[name="ca_pem"]').fill(cluster.ca_pem)
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').first.click()
+    result = page.locator("#result")
+    assert result.locator(".verdict").first.get_attribute("data-status") == "connected"
+    steps = result.locator(".waterfall [data-step]")
+    assert steps.count() >= 5
+    assert result.locator('.waterfall [data-status="failed"]').count() == 0
+    assert pg_password_absent(page)
+
+
+def pg_password_absent(page) -> bool:
+    from tests.fixtures.postgres import APP_PASSWORD
+
+    return APP_PASSWORD not in page.content()
