@@ -48,8 +48,11 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-def examples() -> dict[str, dict[str, str]]:
-    """Example inputs, minted now, so times read naturally ("expired 3 h ago")."""
+def examples(tls_url: str | None = None) -> dict[str, dict[str, str]]:
+    """Example inputs, minted now, so times read naturally ("expired 3 h ago").
+
+    `tls_url`: a real local PostgreSQL with TLS from a test CA (certifi does not trust it: the
+    CERTIFICATE_VERIFY_FAILED story); without it, a refused loopback port."""
     now = int(time.time())
     user_token = jwt.encode(
         {
@@ -99,9 +102,24 @@ def examples() -> dict[str, dict[str, str]]:
     )
     return {
         "token": {"token": f"Bearer {user_token}", "key": SECRET, "audience": "authenticated"},
-        "connection": {"url": "postgresql://postgres:hunter2@127.0.0.1:1/postgres?sslmode=require"},
+        "connection": {
+            "url": tls_url or "postgresql://postgres:hunter2@127.0.0.1:1/postgres?sslmode=require"
+        },
         "env": {"text": env_text},
     }
+
+
+def start_tls_postgres():
+    """A real PostgreSQL with TLS (the test suite's `tls_ca` cluster), or None if unavailable."""
+    try:
+        from tests.fixtures.postgres import pg_available, start_test_clusters
+
+        if not pg_available():
+            return None
+        return start_test_clusters(("tls_ca",))
+    except Exception as exc:  # noqa: BLE001 - the refused port is a fine fallback
+        print(f"no local PostgreSQL for the connection page ({exc}); using a refused port")
+        return None
 
 
 def fill_and_submit(page, form_id: str, values: dict[str, str]) -> bool:
@@ -123,10 +141,10 @@ def fill_and_submit(page, form_id: str, values: dict[str, str]) -> bool:
     return True
 
 
-def shoot(base: str, out: Path, pages: list[str]) -> list[Path]:
+def shoot(base: str, out: Path, pages: list[str], tls_url: str | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    inputs = examples()
+    inputs = examples(tls_url)
     made: list[Path] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -177,10 +195,16 @@ def main(argv: list[str] | None = None) -> int:
             port = s.getsockname()[1]
         server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_Quiet)
         threading.Thread(target=server.serve_forever, daemon=True).start()
+        clusters = start_tls_postgres() if "connection" in args.pages else None
         try:
-            made = shoot(f"http://127.0.0.1:{port}", out, args.pages.split(","))
+            tls_url = clusters["tls_ca"].url(sslmode="verify-full") if clusters else None
+            made = shoot(f"http://127.0.0.1:{port}", out, args.pages.split(","), tls_url)
         finally:
             server.shutdown()
+            if clusters:
+                from tests.fixtures.postgres import stop_test_clusters
+
+                stop_test_clusters(clusters)
     for path in made:
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         print(f"{shown}  {path.stat().st_size // 1024} KiB")
