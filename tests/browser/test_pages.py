@@ -50,3 +50,35 @@ def test_current_page_is_marked_in_the_nav(page, path):
     page.goto(path)
     current = page.locator('header.site nav a[aria-current="page"]')
     assert current.count() == (0 if path == "/" else 1)
+
+
+def _token(page):
+    from tests.browser.test_token import SECRET, mint, submit_token
+
+    submit_token(page, mint(name="x" * 300), key=SECRET)
+
+
+def _connection(page):
+    from tests.browser.test_connection import REFUSED, submit_connection
+
+    submit_connection(page, REFUSED + "?sslmode=verify-full&application_name=" + "y" * 200)
+
+
+def _env(page):
+    from tests.browser.test_env import _key, env_text, submit_env
+
+    submit_env(page, env_text(_key("anon")) + "DATABASE_URL=postgres://u:p@h/" + "z" * 200 + "\n")
+
+
+@pytest.mark.parametrize("submit", [_token, _connection, _env], ids=["token", "connection", "env"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_results_fit_a_360px_phone(page, submit, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 360, "height": 740})
+    submit(page)
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('main *')]"
+        ".filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > innerWidth + 1)"
+        ".map((e) => e.tagName + '.' + e.className).slice(0, 5)"
+    )
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, wide
