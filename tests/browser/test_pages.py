@@ -82,3 +82,16 @@ def test_results_fit_a_360px_phone(page, submit, scheme):
         ".map((e) => e.tagName + '.' + e.className).slice(0, 5)"
     )
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360, wide
+
+
+@pytest.mark.parametrize("submit", [_token, _connection, _env], ids=["token", "connection", "env"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_results_text_contrast_is_aa(page, submit, scheme):
+    from tests.browser.test_design import CONTRAST_JS
+
+    page.emulate_media(color_scheme=scheme)
+    submit(page)
+    rows = page.evaluate(CONTRAST_JS)
+    assert len(rows) > 20
+    low = [r for r in rows if r["ratio"] < 4.5]
+    assert not low, f"{scheme}: below 4.5:1: {low[:8]}"
