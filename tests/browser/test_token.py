@@ -140,6 +140,20 @@ def test_live_check_while_typing(page):
     live.wait_for(state="hidden")
 
 
+def test_live_summary_shows_hostile_claims_as_text(page):
+    payload = "<img src=x onerror=alert(1)>"
+    page.goto("/token")
+    form = page.locator("form#token-form")
+    form.locator('[name="audience"]').fill("authenticated")
+    form.locator('[name="token"]').fill(mint(aud=payload))
+    live = page.locator("#live-summary")
+    live.locator(".live-first").wait_for()
+    page.wait_for_timeout(300)
+    assert payload in live.inner_text()
+    assert live.locator("img").count() == 0
+    assert page.problems.dialogs == []
+
+
 def test_token_page_works_without_javascript(nojs_page):
     page = nojs_page
     result = submit_token(page, mint(exp=int(time.time()) - 600), key=SECRET)
