@@ -49,7 +49,7 @@ screenshots: $(VENV)/.dev-installed system-deps
 	$(BIN)/python scripts/screenshots.py
 
 bench: $(VENV)/.dev-installed system-deps
-	$(BIN)/python bench/token.py
+	$(BIN)/python bench/token_api.py
 	$(BIN)/python bench/connection.py
 	$(BIN)/python bench/load.py
 

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-# The project root instead of bench/ (where bench/token.py would shadow the stdlib `token`).
+# The project root instead of bench/, so `inspector` and `tests` import.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import psycopg2  # noqa: E402

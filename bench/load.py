@@ -15,8 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, bench/ is sys.path[0], and bench/token.py would shadow the standard
-# library's `token` module (imported by `inspect`, so by dataclasses, so by nearly everything).
+# Run as a script, bench/ is sys.path[0]; nothing here imports from it.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector import create_app
+from inspector import config, create_app
 
 pytest_plugins = [
     "tests.fixtures.keys",
@@ -13,19 +13,14 @@ pytest_plugins = [
     "tests.fixtures.browser",
 ]
 
+# Every setting create_app reads from the environment, and the Supabase variables the
+# configured-environment features read.
 _OUR_VARS = (
-    "INSPECTOR_MODE",
-    "SECRET_KEY",
-    "INSPECTOR_ENV_FILE",
-    "INSPECTOR_ACCESS_PASSWORD",
-    "INSPECTOR_TRUSTED_USER_HEADER",
-    "INSPECTOR_ALLOWED_HOSTS",
-    "INSPECTOR_ALLOWED_NETWORKS",
-    "INSPECTOR_ALLOW_CONFIGURED_SECRETS",
-    "INSPECTOR_MAX_BODY",
-    "INSPECTOR_PROBE_TIMEOUT",
+    *config.DEFAULTS,
     "SUPABASE_JWT_SECRET",
     "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
     "DATABASE_URL",
 )
 

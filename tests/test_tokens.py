@@ -423,8 +423,10 @@ def test_expired_relative_time(k):
 def test_expiry_with_leeway_matches_pyjwt(k, delta, leeway, expired):
     import jwt
 
-    token = k.mint.user(k.secret, exp=NOW + delta, iat=NOW - 100)
-    report = run(token, leeway=leeway)
+    # PyJWT reads the real clock, so this test uses it too (not the module's NOW).
+    now = int(time.time())
+    token = k.mint.user(k.secret, exp=now + delta, iat=now - 100)
+    report = run(token, leeway=leeway, now=now)
     assert ("token_expired" in _codes(report)) is expired
     # the same verdict as PyJWT itself (delta 0 is "now": PyJWT's own clock moves on)
     try:

@@ -54,7 +54,11 @@ API_CASES = {
         {"key_is_jwt"},
     ),
     "expired with leeway": (
-        lambda k: {"token": k.mint.user(k.secret, exp=int(time.time()) - 5), "key": k.secret, "leeway": 60},
+        lambda k: {
+            "token": k.mint.user(k.secret, exp=int(time.time()) - 5),
+            "key": k.secret,
+            "leeway": 60,
+        },
         "supabase_user_token",
         "valid",
         set(),
@@ -237,7 +241,7 @@ PAGE_CASES = {
         {"input_cleaned", "signature_valid", "audience_required"},
     ),
     "expired": (
-        lambda k: {"token": k.mint.user(k.secret, exp=NOW - 3 * 3600 - 12 * 60 - 30)},
+        lambda k: {"token": k.mint.user(k.secret, exp=int(time.time()) - 3 * 3600 - 12 * 60 - 30)},
         ["expired 3 h 12 min ago", "unverified"],
         {"token_expired", "signature_not_checked"},
     ),
@@ -343,10 +347,16 @@ CLI_CASES = {
         0,
         "signature: valid",
     ),
-    "expired": (lambda k: [k.mint.user(k.secret, exp=NOW - 60)], 1, "token_expired"),
+    "expired": (lambda k: [k.mint.user(k.secret, exp=int(time.time()) - 60)], 1, "token_expired"),
     "wrong secret": (lambda k: [k.mint.user(k.secret), "--key", "z" * 40], 1, "signature_invalid"),
     "leeway saves it": (
-        lambda k: [k.mint.user(k.secret, exp=int(time.time()) - 5), "--key", k.secret, "--leeway", "30"],
+        lambda k: [
+            k.mint.user(k.secret, exp=int(time.time()) - 5),
+            "--key",
+            k.secret,
+            "--leeway",
+            "30",
+        ],
         0,
         "signature: valid",
     ),

@@ -16,6 +16,7 @@ _MESSAGES = {
     405: ("method_not_allowed", "This address does not take that method (forms are POST only)."),
     413: ("too_large", "The input is larger than this site accepts."),
     429: ("rate_limited", "Too many requests: wait a minute and try again."),
+    503: ("busy", "Too many probes are running: try again in a few seconds."),
 }
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is named token.py: drop its own folder from the path so `import token` (the stdlib
-# module that tokenize, inspect and dataclasses need) is not this file.
+# Run as a script, bench/ is sys.path[0]: put the project root there so `inspector` imports.
 sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 import secrets  # noqa: E402
