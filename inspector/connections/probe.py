@@ -1085,7 +1085,13 @@ async def _asyncpg_connect(args: tuple[Any, ...], kwargs: dict[str, Any], timeou
     try:
         await asyncio.wait_for(conn.fetchval("select 1"), max(0.05, timeout))
     finally:
-        await asyncio.wait_for(conn.close(), 1.0)
+        try:
+            await asyncio.wait_for(conn.close(), 1.0)
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            # A slow or broken close must not leak the socket: drop it, and let the loop run
+            # once so the transport really closes before the loop does.
+            conn.terminate()
+            await asyncio.sleep(0)
 
 
 def _run_async(coro: Any, limit: float) -> Any:
