@@ -8,7 +8,7 @@ have_chromium() { command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; }
 
 missing=()
 have_pg || missing+=(postgresql)
-have_chromium || missing+=(chromium)
+have_chromium || missing+=(chromium fonts-liberation)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
