@@ -136,7 +136,7 @@
     });
   }
 
-  // ---------- token page: re-inspect as you type, through the JSON API ----------
+  // ---------- token and connection pages: re-inspect as you type, through the JSON API ----------
 
   const SIGNATURE_LOOK = {
     valid: ["ok", "✔"], invalid: ["error", "✖"], wrong_key_type: ["error", "✖"],
@@ -163,7 +163,7 @@
     return node;
   }
 
-  function liveRegion(form) {
+  function liveRegion(form, fieldName) {
     let region = document.getElementById("live-summary");
     if (!region) {
       region = el("div", "live-summary");
@@ -171,20 +171,34 @@
       region.setAttribute("aria-live", "polite");
       region.setAttribute("aria-atomic", "true");
       region.hidden = true;
-      // Right under the token field, where the eyes are while pasting.
-      const tokenField = form.elements.namedItem("token");
-      const anchor = tokenField && tokenField.closest(".field");
+      // Right under the main field, where the eyes are while pasting.
+      const mainField = form.elements.namedItem(fieldName);
+      const anchor = mainField && mainField.closest(".field");
       if (anchor) anchor.insertAdjacentElement("afterend", region);
       else form.appendChild(region);
     }
     return region;
   }
 
-  function requestBody(form) {
-    const value = (name) => {
-      const f = form.elements.namedItem(name);
-      return f && typeof f.value === "string" ? f.value : "";
-    };
+  function fieldValue(form, name) {
+    const f = form.elements.namedItem(name);
+    return f && typeof f.value === "string" ? f.value : "";
+  }
+
+  function connectionBody(form) {
+    // Static checks only: typing never opens a connection anywhere.
+    const value = (name) => fieldValue(form, name);
+    const body = { url: value("url"), probe: false };
+    if (value("password")) body.password = value("password");
+    if (value("driver")) body.driver = value("driver");
+    const ca = value("ca");
+    if (ca === "pem") { if (value("ca_pem").trim()) body.ca = value("ca_pem"); }
+    else if (ca) body.ca = ca;
+    return body;
+  }
+
+  function tokenBody(form) {
+    const value = (name) => fieldValue(form, name);
     const body = { token: value("token") };
     for (const name of ["key", "audience", "project"]) {
       if (value(name).trim()) body[name] = value(name);
@@ -200,9 +214,10 @@
     region.replaceChildren();
     const line = el("div", "live-line");
     line.append(el("strong", "", "As you type:"));
-    if (report.kind) {
-      const kind = el("span", "badge badge-kind", report.kind);
-      kind.dataset.kind = report.kind;
+    const kindName = report.kind || report.host_kind;
+    if (kindName) {
+      const kind = el("span", "badge badge-kind", kindName);
+      kind.dataset.kind = kindName;
       line.append(kind);
     }
     const sig = report.signature || {};
@@ -233,22 +248,36 @@
     } else {
       region.append(el("p", "sev-ok", "No errors or warnings."));
     }
-    region.append(el("p", "live-note", "Press Inspect for the full report."));
+    region.append(el("p", "live-note", report.host_kind !== undefined
+      ? "Static checks as you type (nothing is sent to the host): press Inspect to probe it live."
+      : "Press Inspect for the full report."));
     region.hidden = false;
   }
 
-  function initLiveToken() {
-    const form = document.getElementById("token-form");
-    if (!form || !window.fetch || form.dataset.live === "off") return;
-    const api = form.dataset.api || "/api/v1/token";
-    const region = liveRegion(form);
+  // Each live form: its main field, default API address and request body.
+  const LIVE_FORMS = [
+    { id: "token-form", field: "token", api: "/api/v1/token", body: tokenBody },
+    { id: "connection-form", field: "url", api: "/api/v1/connection", body: connectionBody },
+  ];
+
+  function initLiveForms() {
+    for (const spec of LIVE_FORMS) {
+      const form = document.getElementById(spec.id);
+      if (form) initLive(form, spec);
+    }
+  }
+
+  function initLive(form, spec) {
+    if (!window.fetch || form.dataset.live === "off") return;
+    const api = form.dataset.api || spec.api;
+    const region = liveRegion(form, spec.field);
     let timer = 0;
     let controller = null;
     let seq = 0;
 
     async function inspect() {
-      const body = requestBody(form);
-      if (!body.token.trim()) {
+      const body = spec.body(form);
+      if (!String(body[spec.field] || "").trim()) {
         region.hidden = true;
         region.replaceChildren();
         return;
@@ -314,7 +343,7 @@
     initCopyButtons(document);
     initSecretToggles(document);
     initSubmitShortcut();
-    initLiveToken();
+    initLiveForms();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

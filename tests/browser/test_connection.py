@@ -99,3 +99,21 @@ def pg_password_absent(page) -> bool:
     from tests.fixtures.postgres import APP_PASSWORD
 
     return APP_PASSWORD not in page.content()
+
+
+def test_static_check_while_typing(page):
+    """The connection page lints as you type (probe off: nothing is sent to the host)."""
+    page.goto("/connection")
+    form = page.locator("form#connection-form")
+    form.locator('[name="driver"]').select_option("sqlalchemy")
+    form.locator('[name="url"]').fill("postgres://app_user:pw@127.0.0.1:1/appdb")
+    live = page.locator("#live-summary")
+    live.locator(".live-first").wait_for()
+    assert "SQLAlchemy" in live.inner_text()
+    assert "Fix:" in live.inner_text()
+    assert "nothing is sent" in live.inner_text()
+    form.locator('[name="url"]').fill("postgresql://app_user:pw@127.0.0.1:1/appdb")
+    page.wait_for_function(
+        "() => !document.getElementById('live-summary').textContent.includes('postgres://')"
+    )
+    assert "tcp_refused" not in live.inner_text()
