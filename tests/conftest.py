@@ -7,8 +7,8 @@ import pytest
 from inspector import config, create_app
 
 pytest_plugins = [
-    "tests.fixtures.keys",
     "tests.fixtures.postgres",
+    "tests.fixtures.keys",
     "tests.fixtures.servers",
     "tests.fixtures.browser",
 ]
