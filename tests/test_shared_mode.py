@@ -249,6 +249,15 @@ def test_logout_needs_post_and_signs_out(shared_app):
     assert c.get("/token").status_code == 302
 
 
+def test_sign_out_button_only_when_signed_in_behind_the_password(shared_app, client):
+    c = shared_app.test_client()
+    assert b"Sign out" not in c.get("/login").data
+    sign_in(c)
+    page = c.get("/token").data
+    assert b'action="/logout"' in page and b"Sign out" in page
+    assert b"Sign out" not in client.get("/token").data  # local mode: no gate, no button
+
+
 @pytest.mark.parametrize(
     "target,expected",
     [

@@ -72,6 +72,15 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+@bp.app_context_processor
+def _sign_out_offer() -> dict[str, bool]:
+    """Pages show "Sign out" only on a password-gated site to someone signed in."""
+    gated = current_app.config["INSPECTOR_MODE"] == "shared" and bool(
+        current_app.config.get("INSPECTOR_ACCESS_PASSWORD")
+    )
+    return {"offer_sign_out": gated and signed_in()}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_app.config["INSPECTOR_MODE"] != "shared" or not current_app.config.get(
