@@ -335,32 +335,45 @@ IPV6_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(
+needs_netns = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare"
 )
-def test_ipv6_only_no_route(tmp_path):
-    """A network namespace without IPv6 and a name with only an AAAA record: for real."""
+
+
+def run_in_netns(bind: tuple, script: str, *, setup: str = "") -> dict:
+    """Run `script` (Python) in a fresh network and mount namespace, with `bind` = (our file,
+    the system file it stands in for) bind-mounted; the last line it prints, as JSON."""
     import json
 
-    hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 localhost\n2001:db8::7 db.abcdefghijklmnopqrst.supabase.co\n")
-    script = (
-        f"mount --bind {hosts} /etc/hosts && ip link set lo up && "
-        "sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 && "
+    ours, theirs = bind
+    shell = (
+        f"mount --bind {ours} {theirs} && ip link set lo up && {setup}"
         f'{sys.executable} -c "$INSPECTOR_SCRIPT"'
     )
     proc = subprocess.run(
-        ["unshare", "--net", "--mount", "sh", "-c", script],
+        ["unshare", "--net", "--mount", "sh", "-c", shell],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=60,
         cwd=os.getcwd(),
-        env={**os.environ, "INSPECTOR_SCRIPT": IPV6_SCRIPT},
+        env={**os.environ, "INSPECTOR_SCRIPT": script},
     )
     if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
         pytest.skip("namespaces are not allowed here")
     assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@needs_netns
+def test_ipv6_only_no_route(tmp_path):
+    """A network namespace without IPv6 and a name with only an AAAA record: for real."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n2001:db8::7 db.abcdefghijklmnopqrst.supabase.co\n")
+    out = run_in_netns(
+        (hosts, "/etc/hosts"),
+        IPV6_SCRIPT,
+        setup="sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 && ",
+    )
     assert out["verdict"]["code"] == "ipv6_only_no_route"
     dns = out["steps"][0]
     assert dns["data"]["AAAA"]["addresses"] == ["2001:db8::7"]
@@ -413,33 +426,14 @@ MANY_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare"
-)
+@needs_netns
 def test_many_black_holed_addresses_share_one_deadline(tmp_path):
     """A name with eight addresses, none answering: all tried at once, done within 2 s + 0.5."""
-    import json
-
     hosts = tmp_path / "hosts"
     hosts.write_text(
         "127.0.0.1 localhost\n" + "".join(f"127.0.0.{i} many.example.test\n" for i in range(2, 10))
     )
-    script = (
-        f"mount --bind {hosts} /etc/hosts && ip link set lo up && "
-        f'{sys.executable} -c "$INSPECTOR_SCRIPT"'
-    )
-    proc = subprocess.run(
-        ["unshare", "--net", "--mount", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=os.getcwd(),
-        env={**os.environ, "INSPECTOR_SCRIPT": MANY_SCRIPT},
-    )
-    if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
-        pytest.skip("namespaces are not allowed here")
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = run_in_netns((hosts, "/etc/hosts"), MANY_SCRIPT)
     report = out["report"]
     dns = report["steps"][0]
     assert len(dns["data"]["A"]["addresses"]) == 8
@@ -490,31 +484,12 @@ SLOW_DNS_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare"
-)
+@needs_netns
 def test_silent_resolver_is_abandoned_at_the_deadline(tmp_path):
     """getaddrinfo blocks on a resolver that never answers: the lookup is left behind."""
-    import json
-
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("nameserver 127.0.0.1\noptions timeout:5 attempts:2\n")
-    script = (
-        f"mount --bind {resolv} /etc/resolv.conf && ip link set lo up && "
-        f'{sys.executable} -c "$INSPECTOR_SCRIPT"'
-    )
-    proc = subprocess.run(
-        ["unshare", "--net", "--mount", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=os.getcwd(),
-        env={**os.environ, "INSPECTOR_SCRIPT": SLOW_DNS_SCRIPT},
-    )
-    if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
-        pytest.skip("namespaces are not allowed here")
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = run_in_netns((resolv, "/etc/resolv.conf"), SLOW_DNS_SCRIPT)
     assert out["elapsed"] < 2.0
     assert out["report"]["verdict"]["code"] == "dns_failed"
     assert "No answer" in out["report"]["steps"][0]["detail"]
