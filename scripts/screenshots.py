@@ -26,17 +26,8 @@ import jwt  # noqa: E402
 from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 from inspector import create_app  # noqa: E402
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = {"narrow": {"width": 390, "height": 844}, "wide": {"width": 1366, "height": 900}}
 THEMES = ("light", "dark")
 REF = "abcdefghijklmnopqrst"
