@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages the test suite needs are here: a PostgreSQL server (initdb, pg_ctl)
-# and Chromium. Installs them with apt-get when missing and possible (root), else says how, in one line.
+# Makes sure the Debian packages the test suite needs are here: a PostgreSQL server (initdb, pg_ctl),
+# Chromium, and redis-server (the rate-limit store the several-instances test starts on a free port).
+# Installs them with apt-get when missing and possible (root), else says how, in one line.
 set -euo pipefail
 
 have_pg() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; }
 have_chromium() { command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; }
+have_redis() { command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ]; }
 
 missing=()
 have_pg || missing+=(postgresql)
 have_chromium || missing+=(chromium fonts-liberation)
+have_redis || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
