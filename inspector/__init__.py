@@ -7,7 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _site_dir(name: str) -> str:
+    """`templates` or `static`: inside the installed package (the wheel puts them there), else
+    the checkout's top-level folder."""
+    installed = _PACKAGE / name
+    return str(installed if installed.is_dir() else _PACKAGE.parent / name)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -23,8 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(_ROOT / "templates"),
-        static_folder=str(_ROOT / "static"),
+        template_folder=_site_dir("templates"),
+        static_folder=_site_dir("static"),
     )
     app.config.update(settings.load(config))
     csrf.init_app(app)
