@@ -1,18 +1,90 @@
-"""Corrected connection strings and code for each driver, password shown as `***`."""
+"""Corrected connection strings and code for each driver, password shown as `***`.
+
+Hosts, users, database names and parameters come from the pasted string: each is percent-encoded
+for the URL it goes in (by the rules of the parser that reads that URL back), and each URL or
+path that goes into Python code is a Python literal (`inspector.codegen`). `sslpassword` is
+masked like the password.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import quote
 
 from inspector import supabase
+from inspector.codegen import py_str, url_part
 from inspector.connections import codes
 from inspector.connections.lint import WEAK_SSLMODES, libpq_unknown_params
-from inspector.connections.parse import ParsedConnection
+from inspector.connections.parse import DEFAULT_PORT, SECRET_PARAMS, ParsedConnection
 from inspector.redact import MASK
 
 _SSL_KEYS = ("sslmode", "sslrootcert", "ssl")
 _DROP_FOR_ASYNCPG_URL = ("sslmode", "sslrootcert", "ssl", "sslcert", "sslkey", "sslcrl")
+
+
+# A host SQLAlchemy's URL parser reads from the netloc as written (it does not percent-decode
+# hosts): a DNS name, an IPv4 address, or (in brackets) a plain IPv6 address. `<>` stay readable
+# in hosts and users: `aws-N-<region>` and `postgres.<project-ref>` are placeholders to fill in.
+_PLACEHOLDER_SAFE = "<>"
+_SA_NETLOC_HOST = re.compile(r"[A-Za-z0-9._<>-]*")
+_SA_NETLOC_IPV6 = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def _query(params: list[tuple[str, str]]) -> str:
+    """`?k=v&...`, every key and value percent-encoded; secret values as `***`."""
+    q = "&".join(
+        f"{url_part(k)}={MASK if k in SECRET_PARAMS else url_part(v, safe='/')}" for k, v in params
+    )
+    return f"?{q}" if q else ""
+
+
+def _userinfo(user: str) -> str:
+    return f"{url_part(user, safe=_PLACEHOLDER_SAFE)}:{MASK}@"
+
+
+def _libpq_url(
+    scheme: str,
+    user: str,
+    hosts: list[tuple[str, int | None]],
+    database: str,
+    params: list[tuple[str, str]],
+) -> str:
+    """A URI libpq (and asyncpg) read back to exactly these values: both percent-decode every
+    host, bracketed IPv6 ones included."""
+    parts = []
+    for host, port in hosts:
+        if ":" in host:
+            h = f"[{url_part(host, safe=':')}]"
+        else:
+            h = url_part(host, safe=_PLACEHOLDER_SAFE)
+        parts.append(h + (f":{port}" if port else ""))
+    return f"{scheme}://{_userinfo(user)}{','.join(parts)}/{url_part(database)}" + _query(params)
+
+
+def _sqlalchemy_url(
+    scheme: str,
+    user: str,
+    hosts: list[tuple[str, int | None]],
+    database: str,
+    params: list[tuple[str, str]],
+) -> str:
+    """A URL `sqlalchemy.engine.make_url` reads back to exactly these values. SQLAlchemy takes
+    the netloc host verbatim, so any other host (several, a socket directory, odd characters)
+    goes in its `?host=h1,h2&port=p1,p2` form, which it does decode."""
+    if len(hosts) == 1 and _SA_NETLOC_HOST.fullmatch(hosts[0][0]):
+        host, port = hosts[0]
+        netloc = host + (f":{port}" if port else "")
+    elif len(hosts) == 1 and _SA_NETLOC_IPV6.fullmatch(hosts[0][0]):
+        host, port = hosts[0]
+        netloc = f"[{host}]" + (f":{port}" if port else "")
+    else:
+        netloc = ""
+        params = [
+            ("host", ",".join(h for h, _ in hosts)),
+            ("port", ",".join(str(p or DEFAULT_PORT) for _, p in hosts)),
+            *params,
+        ]
+    return f"{scheme}://{_userinfo(user)}{netloc}/{url_part(database)}" + _query(params)
 
 
 def _target_ssl(
@@ -90,42 +162,30 @@ def suggest(
     else:
         libpq_params = list(extra)
 
-    def netloc() -> str:
-        parts = []
-        for host, port in hosts:
-            h = f"[{host}]" if ":" in host else quote(host, safe="")
-            parts.append(h + (f":{port}" if port else ""))
-        return ",".join(parts)
-
-    def url(scheme: str, params: list[tuple[str, str]]) -> str:
-        q = "&".join(f"{quote(k, safe='')}={quote(v, safe='/*$()<>')}" for k, v in params)
-        return (
-            f"{scheme}://{quote(user, safe='<>')}:{MASK}@{netloc()}/{quote(database, safe='')}"
-            + (f"?{q}" if q else "")
-        )
-
-    suggested = {
-        "psycopg2": url("postgresql", libpq_params),
-        "asyncpg": url("postgresql", libpq_params),
-        "sqlalchemy": url("postgresql+psycopg2", libpq_params),
-    }
-    asyncpg_url_params = [(k, v) for k, v in extra if k not in _DROP_FOR_ASYNCPG_URL]
+    sqlalchemy_asyncpg_params = [(k, v) for k, v in extra if k not in _DROP_FOR_ASYNCPG_URL]
     use_context = mode in ("verify-ca", "verify-full")
     if mode and not use_context:
-        asyncpg_url_params = [("ssl", mode)] + asyncpg_url_params
-    suggested["sqlalchemy_asyncpg"] = url("postgresql+asyncpg", asyncpg_url_params)
+        sqlalchemy_asyncpg_params = [("ssl", mode)] + sqlalchemy_asyncpg_params
+    suggested = {
+        "psycopg2": _libpq_url("postgresql", user, hosts, database, libpq_params),
+        "asyncpg": _libpq_url("postgresql", user, hosts, database, libpq_params),
+        "sqlalchemy": _sqlalchemy_url("postgresql+psycopg2", user, hosts, database, libpq_params),
+        "sqlalchemy_asyncpg": _sqlalchemy_url(
+            "postgresql+asyncpg", user, hosts, database, sqlalchemy_asyncpg_params
+        ),
+    }
     txn = supabase.is_transaction_pooler(kind)
     snippets = {
-        "psycopg2": (f'import psycopg2\n\nconn = psycopg2.connect("{suggested["psycopg2"]}")'),
+        "psycopg2": f"import psycopg2\n\nconn = psycopg2.connect({py_str(suggested['psycopg2'])})",
         "asyncpg": (
             "import asyncpg\n\n"
-            f'conn = await asyncpg.connect("{suggested["asyncpg"]}"'
+            f"conn = await asyncpg.connect({py_str(suggested['asyncpg'])}"
             + (", statement_cache_size=0" if txn else "")
             + ")"
         ),
         "sqlalchemy": (
             "from sqlalchemy import create_engine\n\n"
-            f'engine = create_engine("{suggested["sqlalchemy"]}", pool_pre_ping=True)'
+            f"engine = create_engine({py_str(suggested['sqlalchemy'])}, pool_pre_ping=True)"
         ),
     }
     lines = []
@@ -134,7 +194,7 @@ def suggest(
     if use_context:
         imports.insert(0, "import ssl")
         ca = root if root and root != "system" else None
-        ctx_arg = f'cafile="{ca}"' if ca else ""
+        ctx_arg = f"cafile={py_str(ca)}" if ca else ""
         lines.append(f"ctx = ssl.create_default_context({ctx_arg})")
         if mode == "verify-ca":
             lines.append("ctx.check_hostname = False  # verify-ca: chain only")
@@ -154,6 +214,6 @@ def suggest(
         "\n".join(imports)
         + "\n\n"
         + "".join(line + "\n" for line in lines)
-        + f'engine = create_async_engine("{suggested["sqlalchemy_asyncpg"]}"{args}{extra_kw})'
+        + f"engine = create_async_engine({py_str(suggested['sqlalchemy_asyncpg'])}{args}{extra_kw})"
     )
     return suggested, snippets

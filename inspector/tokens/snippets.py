@@ -1,14 +1,18 @@
 """The fix as code: the PyJWT call that verifies this token, and a curl line that works.
 
-Env var placeholders only: a secret, key or token value never appears in a snippet.
+Env var placeholders only: a secret, key or token value never appears in a snippet. What does
+come from the token (`alg`, `aud`, `iss`, the JWKS URL) is data: a Python literal or a quoted
+shell word (`inspector.codegen`), never text spliced into code.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from inspector import supabase
+from inspector.codegen import py_number, py_str, sh_word, url_text
+
+_URL_VAR = "$SUPABASE_URL"
 
 
 def _api_base(ref: str | None, claims: dict[str, Any] | None) -> str:
@@ -19,11 +23,14 @@ def _api_base(ref: str | None, claims: dict[str, Any] | None) -> str:
         return iss.rstrip("/")[: -len("/auth/v1")]
     if isinstance(iss, str) and iss == "supabase-demo":
         return f"http://127.0.0.1:{supabase.LOCAL_API_PORT}"
-    return "$SUPABASE_URL"
+    return _URL_VAR
 
 
-def _q(url: str) -> str:
-    return f'"{url}"'
+def _url_word(base: str, path: str) -> str:
+    """`base + path` as one shell word; the `$SUPABASE_URL` placeholder stays expandable."""
+    if base == _URL_VAR:
+        return f'"{_URL_VAR}{path}"'
+    return sh_word(url_text(base + path))
 
 
 def python_snippet(
@@ -88,13 +95,14 @@ def python_snippet(
         )
     kwargs: list[str] = []
     if isinstance(aud, str):
-        kwargs.append(f"audience={json.dumps(aud)}")
+        kwargs.append(f"audience={py_str(aud)}")
     elif isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
-        kwargs.append(f"audience={json.dumps(aud[0])}")
+        kwargs.append(f"audience={py_str(aud[0])}")
     if kind == "supabase_user_token" and isinstance(iss, str) and iss.startswith("http"):
-        kwargs.append(f"issuer={json.dumps(iss)}")
-    if leeway and leeway > 0:
-        kwargs.append(f"leeway={int(leeway) if float(leeway).is_integer() else leeway}")
+        kwargs.append(f"issuer={py_str(iss)}")
+    leeway_literal = py_number(leeway) if leeway and leeway > 0 else None
+    if leeway_literal:
+        kwargs.append(f"leeway={leeway_literal}")
     extra = "".join(f"\n    {k}," for k in kwargs)
     if alg.startswith("HS"):
         key_expr = 'os.environ["SUPABASE_JWT_SECRET"]'
@@ -115,22 +123,22 @@ def python_snippet(
         return (
             f"{imports}claims = jwt.decode(\n"
             f"    token,\n    {key_expr},\n"
-            f'    algorithms=["{alg}"],{extra}\n)'
+            f"    algorithms=[{py_str(alg)}],{extra}\n)"
         )
     url = jwks_url or "https://<project-ref>.supabase.co/auth/v1/.well-known/jwks.json"
     return (
         "import jwt  # PyJWT\n\n"
-        f'jwks = jwt.PyJWKClient("{url}", timeout=5)  # create once, reuse (it caches keys)\n'
+        f"jwks = jwt.PyJWKClient({py_str(url)}, timeout=5)  # create once, reuse (it caches keys)\n"
         "signing_key = jwks.get_signing_key_from_jwt(token)\n"
         "claims = jwt.decode(\n"
         "    token,\n    signing_key.key,\n"
-        f'    algorithms=["{alg}"],{extra}\n)'
+        f"    algorithms=[{py_str(alg)}],{extra}\n)"
     )
 
 
 def curl_snippet(kind: str, ref: str | None, claims: dict[str, Any] | None) -> str | None:
     base = _api_base(ref, claims)
-    rest = _q(f"{base}/rest/v1/")
+    rest = _url_word(base, "/rest/v1/")
     if kind == "supabase_user_token":
         return (
             f"curl {rest} \\\n"
@@ -161,7 +169,7 @@ def curl_snippet(kind: str, ref: str | None, claims: dict[str, Any] | None) -> s
             f'curl {rest} \\\n  -H "apikey: $SUPABASE_SECRET_KEY"'
         )
     if kind == "supabase_refresh_token":
-        auth = _q(f"{base}/auth/v1/token?grant_type=refresh_token")
+        auth = _url_word(base, "/auth/v1/token?grant_type=refresh_token")
         return (
             f"curl -X POST {auth} \\\n"
             '  -H "apikey: $SUPABASE_ANON_KEY" \\\n'
