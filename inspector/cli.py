@@ -1,29 +1,103 @@
-"""`flask inspect token|conn|env`: the same reports in a terminal, or as JSON.
+"""`inspector token|conn|env|serve`: the reports in a terminal, or as JSON; and the local site.
 
-Exit status: 1 when an error-level finding is present, 0 otherwise, 2 for usage errors (click's).
+The same commands are `flask inspect ...` (one set of command objects, two groups).
+Exit status: see EXIT below and the README's command-line section.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# What the exit status means; a CI job gates on 1, and no other failure may look like it.
+EXIT_OK = 0  # no error-level finding
+EXIT_ERROR_FINDING = 1  # the report holds an error-level finding
+EXIT_USAGE = 2  # click's own: a missing argument, a bad option, an unreadable --key file
+EXIT_CANNOT_START = 3  # the configuration cannot work (also wsgi.py's, gunicorn's "no boot")
+EXIT_INTERNAL = 4  # the inspector itself failed
+
+_EPILOG = (
+    "Exit status: 0 no error-level finding, 1 the report holds an error-level finding, "
+    "2 usage error, 3 cannot start (bad configuration), 4 the inspector itself failed."
+)
 
 
-@click.group("inspect")
+class CannotStart(click.ClickException):
+    """The configuration (INSPECTOR_*, .env) cannot work, or the site cannot listen."""
+
+    exit_code = EXIT_CANNOT_START
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"inspector: cannot start: {self.format_message()}", err=True)
+
+
+# click's own endings (usage errors, --help, Ctrl+C, a closed pipe): click reports them.
+_CLICKS_OWN = (click.ClickException, click.exceptions.Exit, click.Abort, EOFError, BrokenPipeError)
+
+
+class _Group(click.Group):
+    """A group whose commands never end in a traceback.
+
+    A bad configuration exits 3 with its one-line reason; any other exception exits 4 with its
+    type only: its message or a traceback could quote the input (a token, a password).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from inspector.config import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise CannotStart(str(exc)) from None
+        except _CLICKS_OWN:
+            raise
+        except Exception as exc:
+            click.echo(f"inspector: internal error: {type(exc).__name__}", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def app_from_environment() -> Flask:
+    """The app `make run` serves: `.env` (found from the working directory up, as the `flask`
+    command finds it) loaded into the environment, real variables winning; then create_app()."""
+    from dotenv import find_dotenv, load_dotenv
+
+    from inspector import create_app
+
+    path = find_dotenv(usecwd=True)
+    if path:
+        load_dotenv(path)
+    return create_app()
+
+
+@click.group("inspector", cls=_Group, epilog=_EPILOG)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Why does my Supabase JWT auth or my Postgres connection fail?"""
+    # The app is made when a command first needs it (with_appcontext), so --help always works.
+    # A caller (a test) may pass its own ScriptInfo as obj.
+    if ctx.find_object(ScriptInfo) is None:
+        ctx.obj = ScriptInfo(create_app=app_from_environment, set_debug_flag=False)
+
+
+@click.group("inspect", cls=_Group, epilog=_EPILOG)
 def inspect_group() -> None:
     """Inspect a token, a connection string or a .env file."""
 
 
-def emit(report, as_json: bool, text_lines) -> None:
+def emit(report, as_json: bool, text_lines) -> NoReturn:
     """Print the report (JSON or text) and exit 1 when it holds an error-level finding."""
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         for line in text_lines(report):
             click.echo(line)
-    raise SystemExit(1 if report.has_errors() else 0)
+    raise SystemExit(EXIT_ERROR_FINDING if report.has_errors() else EXIT_OK)
 
 
 _SEVERITY_MARK = {"error": "✖ error  ", "warning": "▲ warning", "info": "ℹ info   "}
@@ -43,10 +117,10 @@ def finding_lines(findings, indent: str = "") -> list[str]:
     return lines
 
 
-# ---------- flask inspect env ----------
+# ---------- inspector env ----------
 
 
-@inspect_group.command("env")
+@click.command("env")
 @click.option(
     "--file",
     "file_",
@@ -93,10 +167,10 @@ def _env_lines(report) -> list[str]:
     return lines
 
 
-# ---------- flask inspect token ----------
+# ---------- inspector token ----------
 
 
-@inspect_group.command("token")
+@click.command("token")
 @click.argument("token", metavar="TOKEN")
 @click.option(
     "--key",
@@ -196,10 +270,10 @@ def _token_lines(report) -> list[str]:
     return lines
 
 
-# ---------- flask inspect conn ----------
+# ---------- inspector conn ----------
 
 
-@inspect_group.command("conn")
+@click.command("conn")
 @click.argument("url", metavar="URL")
 @click.option("--password", metavar="P", help="Replaces the password (or [YOUR-PASSWORD]).")
 @click.option(
@@ -307,3 +381,34 @@ def _conn_lines(report) -> list[str]:
     for name, value in d["suggested"].items():
         lines.append(f"  {name}: {value}")
     return lines
+
+
+# ---------- inspector serve ----------
+
+
+@click.command("serve")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on. The local site is for this machine: keep the default.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the local site, as `make run` does (Werkzeug's server; shared mode: gunicorn)."""
+    from werkzeug.serving import make_server
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except SystemExit:  # Werkzeug has printed why (e.g. the port is in use)
+        raise CannotStart(f"cannot listen on {host}:{port}") from None
+    server.log_startup()
+    click.echo("Press CTRL+C to quit", err=True)
+    server.serve_forever()  # returns on Ctrl+C
+
+
+for _command in (token_command, conn_command, env_command, serve_command):
+    main.add_command(_command)
+    inspect_group.add_command(_command)
