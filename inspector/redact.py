@@ -13,9 +13,11 @@ _SB_KEY = re.compile(r"(?<![A-Za-z0-9])(sb_(?:publishable|secret)_|sbp_)[A-Za-z0
 # user:password@ in a URI. Greedy to the last "@" of the run: an unencoded "@" in the password
 # (a common mistake this tool diagnoses) must not leave the password's tail visible.
 _URI_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(\S*)(@)")
-_KW_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
+# password= and sslpassword= (the client key's passphrase), as key=value or in a URI query.
+_KW_PASSWORD = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
 _JSON_SECRET = re.compile(
-    r'(?i)("(?:password|secret|token|key|access_token|refresh_token|apikey|api_key)"\s*:\s*")'
+    r'(?i)("(?:password|sslpassword|secret|token|key|access_token|refresh_token|apikey|api_key)"'
+    r'\s*:\s*")'
     r'((?:[^"\\]|\\.)*)(")'
 )
 # NAME=value where the name says it holds a secret (.env lines, PGPASSWORD=..., shell exports).

@@ -8,6 +8,7 @@ masked like the password.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -22,12 +23,20 @@ _SSL_KEYS = ("sslmode", "sslrootcert", "ssl")
 _DROP_FOR_ASYNCPG_URL = ("sslmode", "sslrootcert", "ssl", "sslcert", "sslkey", "sslcrl")
 
 
-# A host SQLAlchemy's URL parser reads from the netloc as written (it does not percent-decode
-# hosts): a DNS name, an IPv4 address, or (in brackets) a plain IPv6 address. `<>` stay readable
-# in hosts and users: `aws-N-<region>` and `postgres.<project-ref>` are placeholders to fill in.
+# `<>` stay readable in hosts and users: `aws-N-<region>` and `postgres.<project-ref>` are
+# placeholders to fill in.
 _PLACEHOLDER_SAFE = "<>"
+# A host SQLAlchemy's URL parser reads from the netloc as written (it does not percent-decode
+# hosts): a DNS name or an IPv4 address; IPv6 ones (without a zone) go in brackets.
 _SA_NETLOC_HOST = re.compile(r"[A-Za-z0-9._<>-]*")
-_SA_NETLOC_IPV6 = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _query(params: list[tuple[str, str]]) -> str:
@@ -53,9 +62,9 @@ def _libpq_url(
     host, bracketed IPv6 ones included."""
     parts = []
     for host, port in hosts:
-        if ":" in host:
+        if _is_ipv6(host):
             h = f"[{url_part(host, safe=':')}]"
-        else:
+        else:  # any other `:` is encoded too: Python's urlsplit (asyncpg) rejects `[a:b]`
             h = url_part(host, safe=_PLACEHOLDER_SAFE)
         parts.append(h + (f":{port}" if port else ""))
     return f"{scheme}://{_userinfo(user)}{','.join(parts)}/{url_part(database)}" + _query(params)
@@ -74,7 +83,7 @@ def _sqlalchemy_url(
     if len(hosts) == 1 and _SA_NETLOC_HOST.fullmatch(hosts[0][0]):
         host, port = hosts[0]
         netloc = host + (f":{port}" if port else "")
-    elif len(hosts) == 1 and _SA_NETLOC_IPV6.fullmatch(hosts[0][0]):
+    elif len(hosts) == 1 and _is_ipv6(hosts[0][0]) and "%" not in hosts[0][0]:
         host, port = hosts[0]
         netloc = f"[{host}]" + (f":{port}" if port else "")
     else:
