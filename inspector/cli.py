@@ -1,7 +1,7 @@
 """`inspector token|conn|env|serve`: the reports in a terminal, or as JSON; and the local site.
 
 The same commands are `flask inspect ...` (one set of command objects, two groups).
-Exit status: see EXIT below and the README's command-line section.
+Exit status: the EXIT_* constants below (the README's command-line section documents them).
 """
 
 from __future__ import annotations
