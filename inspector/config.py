@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -42,7 +43,13 @@ DEFAULTS: dict[str, Any] = {
     "INSPECTOR_PROXY_FIX": 0,
     # Shared mode: hours a team-password login lasts.
     "INSPECTOR_SESSION_HOURS": 12.0,
+    # Names this site answers to besides LOCAL_HOSTS (the Host header, any port): a shared
+    # site's public names. Anything else gets a 421 before any view runs (DNS rebinding).
+    "INSPECTOR_TRUSTED_HOSTS": "",
 }
+
+# The names every mode answers to: a browser on this machine reaching a local server.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 # Flask settings every mode uses: the session cookie carries only the CSRF token and, in shared
 # mode, the login mark. Secure is decided per request (https or not): see web/security.py.
@@ -90,6 +97,7 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
             settings[name] = cast(settings[name])
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{name} must be a number, got {settings[name]!r}") from exc
+    settings["INSPECTOR_TRUSTED_HOSTS"] = trusted_hosts(settings["INSPECTOR_TRUSTED_HOSTS"])
     enabled = settings["INSPECTOR_RATE_LIMIT_ENABLED"]
     settings["INSPECTOR_RATE_LIMIT_ENABLED"] = (
         is_shared(settings) if enabled is None or enabled == "" else _as_bool(enabled)
@@ -146,6 +154,56 @@ def _validate_shared(settings: Mapping[str, Any]) -> None:
             f"INSPECTOR_TRUSTED_USER_HEADER must be a header name like X-Forwarded-User, "
             f"got {header!r}"
         )
+
+
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def trusted_hosts(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """INSPECTOR_TRUSTED_HOSTS as normalised names: `inspector.example.com` (exactly),
+    `*.example.com` (names under it, stored as `.example.com`), an IP address (`10.0.0.5`,
+    `[fd00::5]` or `fd00::5`), or `*` (any name: the check is off). Comma or space separated;
+    no scheme and no port (every port of a name is that name)."""
+    if value is None:
+        return ()
+    items = re.split(r"[\s,]+", value) if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(f"INSPECTOR_TRUSTED_HOSTS: {item!r} is not a host name")
+        name = item.strip()
+        if name:
+            names.append(_trusted_name(name))
+    return tuple(dict.fromkeys(names))
+
+
+def _trusted_name(text: str) -> str:
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"INSPECTOR_TRUSTED_HOSTS: {text!r} {why}")
+
+    if text == "*":
+        return text
+    name = text.lower().rstrip(".")
+    if "/" in name or "@" in name:
+        raise refuse("must be a bare host name, without scheme or path")
+    bracketed = name.startswith("[") and name.endswith("]")
+    if bracketed or name.count(":") > 1:
+        try:
+            return f"[{ipaddress.IPv6Address(name[1:-1] if bracketed else name).compressed}]"
+        except ValueError:
+            raise refuse("is not an IPv6 address") from None
+    if ":" in name:
+        raise refuse("must be a name without a port (every port of a name is allowed)")
+    suffix = name.startswith("*.")
+    if suffix:
+        name = name[2:]
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise refuse("is not a valid host name") from None
+    if not name or not all(_LABEL.match(label) for label in name.split(".")):
+        raise refuse("is not a valid host name (letters, digits, '-' and dots; '*.' in front)")
+    return "." + name if suffix else name
 
 
 def _is_placeholder(key: str | bytes) -> bool:

@@ -34,12 +34,21 @@ def _clean_environment(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("INSPECTOR_ENV_FILE", str(missing))
 
 
+# A public name the tests' shared sites answer to besides the local ones (Flask's test client
+# sends `Host: localhost` unless a test gives another base_url).
+TEST_TRUSTED_HOSTS = "inspector.example"
+
+
 @pytest.fixture
 def make_app():
     """create_app with test defaults, overridable per test."""
 
     def _make(**overrides):
-        config = {"TESTING": True, "WTF_CSRF_ENABLED": False}
+        config = {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "INSPECTOR_TRUSTED_HOSTS": TEST_TRUSTED_HOSTS,
+        }
         config.update(overrides)
         return create_app(config)
 

@@ -12,6 +12,14 @@ from typing import Any
 _URL2STD = bytes.maketrans(b"-_", b"+/")
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
 PART_NAMES = ("header", "payload", "signature")
+# Deeper JSON is refused whatever the stack depth at hand (the json module's own limit is the
+# interpreter's recursion limit, so it depends on the caller; every later reader, a template,
+# json.dumps, would hit it at another depth).
+MAX_DEPTH = 500
+# A JSON escape of half a surrogate pair (\ud800-\udfff): json.loads pairs the halves that
+# belong together; one left alone is no Unicode text (UTF-8 cannot encode it).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,54 @@ def _finite_float(text: str) -> float:
 
 def loads(text: str | bytes) -> Any:
     """Strict json.loads: NaN/Infinity and overflowing numbers are refused (JSON has neither,
-    and they could not be sent back as JSON), absurd nesting is a ValueError too."""
+    and they could not be sent back as JSON), nesting deeper than MAX_DEPTH is a ValueError
+    too. A lone surrogate escape comes back as its six characters (`\\ud800` as text), so
+    every string can be shown, encoded and sent back as JSON."""
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep")
+    if _MAYBE_SURROGATE.search(text):
+        value = _text_safe(value)
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def escape_surrogates(text: str) -> str:
+    """`\\ud800` (six characters) for each lone surrogate; other text as it is."""
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _text_safe(value: Any) -> Any:
+    """The value with every string (keys too) free of lone surrogates (depth is bounded)."""
+    if isinstance(value, str):
+        return escape_surrogates(value)
+    if isinstance(value, dict):
+        return {_text_safe(k): _text_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_safe(v) for v in value]
+    return value
 
 
 def b64url_decode(segment: str) -> bytes:

@@ -15,7 +15,7 @@ from wtforms import BooleanField, FloatField, PasswordField, SelectField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from inspector.connections import MAX_TIMEOUT, ConnectionReport, inspect_connection
+from inspector.connections import MAX_TIMEOUT, ConnectionReport, inspect_connection, static_report
 from inspector.connections.lint import DRIVERS
 from inspector.web import api
 from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
@@ -123,6 +123,10 @@ def _render(form: ConnectionForm, report: ConnectionReport | None):
     form.password.data = ""
     if report is not None:
         form.url.data = report.parsed.masked or ""
+    elif form.url.data:
+        # Not inspected (another field failed validation): masked all the same, by the parser
+        # a run uses (no network).
+        form.url.data = static_report(form.url.data).parsed.masked or ""
     return render_template(
         "connection/page.html",
         form=form,

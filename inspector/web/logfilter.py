@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
 
-from inspector.redact import redact_log_text
+from inspector.redact import MASK, redact_log_text
 
 # Fields whose values are secrets or may contain one (the api.md request fields).
 SECRET_FIELDS = ("token", "key", "password", "url", "text")
@@ -51,10 +52,27 @@ _installed = False
 _SCRUBBED = "_inspector_scrubbed"
 
 
+# The query of a request line (`GET /path?query HTTP/1.1`: werkzeug's dev server, most access
+# logs): all of it, from "?" to the last protocol on the line, whatever it holds (werkzeug
+# decodes quotes in it; ANSI colours may touch the method).
+_REQUEST_LINE_QUERY = re.compile(r"(?m)([A-Z]{3,10} [^\s?]*)\?.*(?= HTTP/\d)")
+# Any other path's query: up to the next space or quote.
+_PATH_QUERY = re.compile(r"((?:^|[\s\"'(])/[^\s?\"']*)\?[^\s\"']+")
+
+
+def scrub_queries(text: str) -> str:
+    """Query strings out, before any other mask: a masked JWT (`eyJh…(212 chars)`) has a space,
+    which would end a query early and leave the rest of it (`&key=...`) in the log."""
+    if "?" not in text:
+        return text
+    text = _REQUEST_LINE_QUERY.sub(lambda m: f"{m.group(1)}?{MASK}", text)
+    return _PATH_QUERY.sub(lambda m: f"{m.group(1)}?{MASK}", text)
+
+
 def scrub_text(text: str) -> str:
     pending = _request_secrets.get()
     mine = pending.get() if pending is not None else ()
-    return redact_log_text(text, (*mine, *_configured))
+    return redact_log_text(scrub_queries(text), (*mine, *_configured))
 
 
 def _scrub(record: logging.LogRecord) -> logging.LogRecord:

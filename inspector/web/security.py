@@ -1,14 +1,17 @@
-"""What stands between a request and a view: the body limit, shared mode's access gate, the
-rate limits; and the headers on every response.
+"""What stands between a request and a view: the Host check, the body limit, shared mode's
+access gate, the rate limits; and the headers on every response.
 
-Order of the checks on each request: body size, then the gate (nothing of an unauthenticated
-request is read), then the request's secrets are noted for the log filter, then CSRF
-(Flask-WTF), then the rate limits (Flask-Limiter).
+Order of the checks on each request: the Host (only this site's own names: DNS rebinding),
+body size, then the gate (nothing of an unauthenticated request is read), then the request's
+secrets are noted for the log filter, then CSRF (Flask-WTF), then the rate limits
+(Flask-Limiter).
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
+import logging
 from typing import Any
 
 from flask import (
@@ -24,8 +27,10 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limit, Limiter
+from werkzeug.exceptions import MisdirectedRequest, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from inspector.config import LOCAL_HOSTS
 from inspector.configured import configured_values
 from inspector.web import logfilter
 
@@ -56,6 +61,17 @@ PASTE_ENDPOINT = "home.index"
 LOGIN_ENDPOINT = "auth.login"
 # Names in the configured .env whose values are secrets to keep out of logs.
 _SECRET_NAME_PARTS = ("SECRET", "KEY", "PASSWORD", "TOKEN", "DATABASE_URL")
+# Answers whatever its Host: a load balancer's check often uses the instance's address.
+ANY_HOST_ENDPOINTS = frozenset({"healthz"})
+_log = logging.getLogger("inspector")
+
+
+class UntrustedHostError(MisdirectedRequest):
+    """The request's Host is none of this site's names: a 421 page (or JSON under /api/)."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__()
+        self.host = host
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -88,6 +104,49 @@ def _client_key() -> str:
     (set INSPECTOR_PROXY_FIX behind a proxy, or every client shares the proxy's address)."""
     user = trusted_user() if is_shared() else None
     return f"user:{user}" if user else f"addr:{request.remote_addr or '-'}"
+
+
+def host_name(host: str) -> str:
+    """The name part of a `Host` value (`[::1]:8080` -> `[::1]`), lower case, no final dot."""
+    if host.startswith("["):
+        end = host.find("]")
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:end]).compressed}]" if end > 0 else ""
+        except ValueError:
+            return ""
+    return host.partition(":")[0].lower().rstrip(".")
+
+
+def host_trusted(name: str, extra: tuple[str, ...]) -> bool:
+    """Whether `name` is one of LOCAL_HOSTS or of `extra` (INSPECTOR_TRUSTED_HOSTS: a leading
+    dot means the names under it; `*` means any name)."""
+    if not name:
+        return False
+    if name in LOCAL_HOSTS or name in extra or "*" in extra:
+        return True
+    return any(e.startswith(".") and name.endswith(e) for e in extra)
+
+
+def _trusted_host():
+    """Only this site's own names get an answer. A page on another site can re-bind its own
+    name to 127.0.0.1 and then read this one as same-origin: its requests still carry its
+    name in `Host`. Checked before anything else runs; the error page builds no absolute URL."""
+    if isinstance(request.routing_exception, SecurityError):
+        # Flask's own TRUSTED_HOSTS (if someone sets it) refused the Host before routing.
+        raise UntrustedHostError("")
+    if request.endpoint in ANY_HOST_ENDPOINTS:
+        return None
+    # request.host: werkzeug's reading of the Host header (the X-Forwarded-Host under
+    # INSPECTOR_PROXY_FIX), "" when it holds characters no host name has.
+    name = host_name(request.host)
+    if host_trusted(name, tuple(current_app.config.get("INSPECTOR_TRUSTED_HOSTS") or ())):
+        return None
+    _log.warning(
+        "refused a request for host %r: not 127.0.0.1, localhost, [::1] or a name in "
+        "INSPECTOR_TRUSTED_HOSTS",
+        name[:100] or request.headers.get("Host", "")[:100],
+    )
+    raise UntrustedHostError(name)
 
 
 def _body_limit():
@@ -296,10 +355,10 @@ def init_app(app: Flask) -> None:
         )
     app.session_interface = SessionInterface()
 
-    # Ahead of Flask-WTF's CSRF check (registered earlier by create_app): refuse oversized and
-    # unauthenticated requests before their bodies are parsed.
+    # Ahead of Flask-WTF's CSRF check (registered earlier by create_app): refuse other sites'
+    # names, oversized and unauthenticated requests before their bodies are parsed.
     first = app.before_request_funcs.setdefault(None, [])
-    first[0:0] = [_body_limit, _gate, _note_request_secrets]
+    first[0:0] = [_trusted_host, _body_limit, _gate, _note_request_secrets]
     app.teardown_request(_forget_request_secrets)
     app.after_request(_headers)
     app.add_url_rule("/healthz", "healthz", _healthz)

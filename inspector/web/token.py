@@ -144,8 +144,13 @@ def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
     if shape not in ("jwks_url", "url"):
         form.key.data = ""
     # A secret pasted into the token box (an sb_secret_ key, a JWT secret, a connection string
-    # with its password...) is not sent back either: the report says what it was.
-    if report is not None and report.kind in SECRET_KINDS:
+    # with its password...) is not sent back either: the report says what it was. Not inspected
+    # (another field failed validation): judged all the same (offline: no key is used).
+    if report is None and (form.token.data or "").strip():
+        kind = inspect_token(form.token.data).kind
+    else:
+        kind = report.kind if report is not None else None
+    if kind in SECRET_KINDS:
         form.token.data = ""
     return (
         render_template(
