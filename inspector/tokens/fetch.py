@@ -7,6 +7,7 @@ against the hostname (SNI), follow no redirects, read a bounded body, all within
 from __future__ import annotations
 
 import http.client
+import io
 import socket
 import ssl
 import time
@@ -23,6 +24,9 @@ from inspector.netpolicy import ProbeBlockedError, ProbePolicy
 from inspector.tokens.decode import loads
 
 MAX_BODY = 256 * 1024
+# The status line and headers may add this much; past MAX_RESPONSE in all, reading stops.
+MAX_HEAD = 32 * 1024
+MAX_RESPONSE = MAX_BODY + MAX_HEAD
 
 
 class JWKSFetchError(Exception):
@@ -53,26 +57,112 @@ def _resolve(host: str, port: int, timeout: float) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a given (already checked) address, TLS verified against the URL's hostname."""
+class _DeadlinePassedError(TimeoutError):
+    """The whole fetch's deadline passed (connect, TLS, request, headers and body together)."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float, context):
-        super().__init__(host, port, timeout=timeout, context=context)
-        self._address = address
-        self._ctx = context
+
+class _ResponseTooLargeError(JWKSFetchError):
+    pass
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket as http.client reads it: each recv waits only for what is left of the one
+    deadline (a socket timeout alone is per read: a server dripping a header line a second would
+    never trip it), and the whole response, headers included, stops at MAX_RESPONSE bytes."""
+
+    def __init__(self, owner: _DeadlineSocket):
+        self._owner, self.total = owner, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self.total > MAX_RESPONSE:
+            raise _ResponseTooLargeError(f"the response is larger than {MAX_RESPONSE // 1024} KiB")
+        sock = self._owner.sock
+        sock.settimeout(self._owner.remaining())
+        n = sock.recv_into(buffer, min(len(buffer), MAX_RESPONSE + 1 - self.total))
+        self.total += n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._owner.reader_closed()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What http.client needs of a socket (sendall, makefile, close), every call under the one
+    deadline. Like a real socket, closing it leaves the fd open to the response reading it."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self.sock, self.deadline = sock, deadline
+        self._readers, self._closed = 0, False
+
+    def remaining(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlinePassedError("timed out")
+        return remaining
+
+    def sendall(self, data: bytes) -> None:
+        self.sock.settimeout(self.remaining())  # sendall's timeout covers the whole send
+        self.sock.sendall(data)
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        self._readers += 1
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closed and not self._readers:
+            self.sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if not self._readers:
+            self.sock.close()
+
+
+def _open(address: str, port: int, deadline: float) -> socket.socket:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _DeadlinePassedError("timed out")
+    return socket.create_connection((address, port), remaining)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a given (already checked) address, TLS verified against the URL's hostname,
+    everything within `deadline`."""
+
+    def __init__(self, host: str, port: int, address: str, deadline: float, context):
+        super().__init__(
+            host, port, timeout=max(0.01, deadline - time.monotonic()), context=context
+        )
+        self._address, self._ctx, self._deadline = address, context, deadline
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._ctx.wrap_socket(sock, server_hostname=self.host)
+        sock = _open(self._address, self.port, self._deadline)
+        tls = self._ctx.wrap_socket(sock, server_hostname=self.host, do_handshake_on_connect=False)
+        try:
+            # CPython counts a handshake's socket timeout as one deadline for the whole
+            # handshake, however the server spreads its bytes.
+            tls.settimeout(max(0.01, self._deadline - time.monotonic()))
+            tls.do_handshake()
+        except BaseException:
+            tls.close()
+            raise
+        self.sock = _DeadlineSocket(tls, self._deadline)  # type: ignore[assignment]
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
+    def __init__(self, host: str, port: int, address: str, deadline: float):
+        super().__init__(host, port, timeout=max(0.01, deadline - time.monotonic()))
+        self._address, self._deadline = address, deadline
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _open(self._address, self.port, self._deadline)
+        self.sock = _DeadlineSocket(sock, self._deadline)  # type: ignore[assignment]
 
 
 def fetch_jwks(
@@ -123,16 +213,16 @@ def fetch_jwks(
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     last_error: Exception | None = None
     for address in checked:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline - time.monotonic() <= 0:
             break
         if scheme == "https":
             ctx = ssl.create_default_context(cafile=cafile or certifi.where())
             conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
-                host, port, address, remaining, ctx
+                host, port, address, deadline, ctx
             )
         else:
-            conn = _PinnedHTTPConnection(host, port, address, remaining)
+            conn = _PinnedHTTPConnection(host, port, address, deadline)
+        resp: http.client.HTTPResponse | None = None
         try:
             conn.request(
                 "GET",
@@ -140,6 +230,7 @@ def fetch_jwks(
                 headers={
                     "Accept": "application/json",
                     "User-Agent": "supabase-inspector",
+                    "Accept-Encoding": "identity",
                     "Connection": "close",
                 },
             )
@@ -152,9 +243,18 @@ def fetch_jwks(
             )
             continue
         except (OSError, http.client.HTTPException) as exc:
+            if time.monotonic() >= deadline:
+                # Connect, TLS, headers and body share the one deadline: no other address
+                # gets a turn after it.
+                last_error = JWKSFetchError(
+                    f"{address} port {port}: no complete answer within {timeout:.1f} s"
+                )
+                break
             last_error = JWKSFetchError(f"{address} port {port}: {_os_text(exc)}")
             continue
         finally:
+            if resp is not None:
+                resp.close()  # a body cut at the cap is not read to its end
             conn.close()
         ms = (time.monotonic() - start) * 1000
         if 300 <= status < 400:
