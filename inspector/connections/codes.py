@@ -66,6 +66,15 @@ UNKNOWN_PARAMETER = _d(
     "Remove the parameter from the string (or pass it the way this driver takes it).",
 )
 
+USER_MISSING = _d(
+    "user_missing",
+    "warning",
+    "The string names no user",
+    "Put the user in the string, e.g. `postgresql://postgres:<password>@host:5432/postgres` "
+    "(Supabase's pooler: `postgres.<project-ref>`). Without one, libpq and asyncpg send PGUSER "
+    "or the name of the account running the program.",
+)
+
 # --- static: Supabase knowledge --------------------------------------------------------------
 SUPABASE_DIRECT_IPV6_ONLY = _d(
     "supabase_direct_ipv6_only",
@@ -305,6 +314,35 @@ PROBE_BLOCKED = _d(
     "This site may not probe that host",
     "This shared site only probes allow-listed hosts (INSPECTOR_ALLOWED_HOSTS) and never "
     "private or loopback addresses: run the inspector locally for other hosts.",
+)
+FILE_OPTION_IGNORED = _d(
+    "file_option_ignored",
+    "warning",
+    "A file named in the string was not opened on this shared site",
+    "A shared site never opens files named in a pasted string (they would be the server's files, "
+    "not yours): paste the CA in the CA field and the password in the password field, or run the "
+    "inspector on your own machine (`make run`) to test with your files.",
+)
+PASSWORD_SOURCE = _d(
+    "password_source",
+    "info",
+    "The password did not come from the string",
+    "This is what psql would do on this machine. Your app may run with another environment: "
+    "put the password in its connection string or its own secret store.",
+)
+CLIENT_CERT_SOURCE = _d(
+    "client_cert_source",
+    "info",
+    "A client certificate from this machine is offered",
+    "This is what psql would do on this machine; your app presents one only if it runs with the "
+    "same files (or names them with sslcert/sslkey).",
+)
+ENVIRONMENT_SETTING_USED = _d(
+    "environment_setting_used",
+    "info",
+    "Some settings came from the environment or this machine's files, not the string",
+    "This is what psql would do on this machine. Write the settings into the string if your app "
+    "runs elsewhere.",
 )
 PROBE_BUSY = _d(
     "probe_busy",

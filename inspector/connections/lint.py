@@ -3,12 +3,18 @@
 Driver compatibility is judged by the drivers' own parsers (libpq through psycopg2's
 `parse_dsn`, SQLAlchemy's `make_url` and its dialects' `create_connect_args`, asyncpg's DSN
 parser and `connect()` signature), not by rules re-typed from memory.
+
+Nothing here reads the filesystem or the environment, in any mode: asyncpg's parser is run on
+the string alone (see `_asyncpg_parse`), and a file named in the string is never opened, so
+findings cannot tell which files exist on the machine running the inspector.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import types
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -39,6 +45,23 @@ SQLALCHEMY_ASYNCPG_OWN_KWARGS = (
     "prepared_statement_name_func",
 )
 _ENCODE_CHARS = "@/?#[]% "
+# libpq and asyncpg options that name a file on the machine running the driver (`service` names
+# a section of one). The lint never opens them; a shared site's probe never either.
+FILE_PARAMS = (
+    "sslcert",
+    "sslkey",
+    "sslrootcert",
+    "sslcrl",
+    "sslcrldir",
+    "passfile",
+    "service",
+    "servicefile",
+)
+
+
+def is_file_option(name: str, value: str) -> bool:
+    """`sslrootcert=system` (libpq 16+) names the system's trust store, not a file."""
+    return name in FILE_PARAMS and not (name == "sslrootcert" and value == "system")
 
 
 @dataclass(frozen=True)
@@ -170,8 +193,43 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
+class _Without:
+    """A module as asyncpg's parser sees it, with some names replaced."""
+
+    def __init__(self, module: Any, **replaced: Any):
+        self._module = module
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+def _string_only_parser() -> Any:
+    """asyncpg's own `_parse_connect_dsn_and_args`, its helpers re-bound to globals in which the
+    environment is empty, there is no home directory and no OS user name: so it reads only what
+    it is given (PGUSER, PGPASSWORD, PGPORT, ~/.pgpass, ~/.postgresql/* stay out of its answer).
+    The module itself is left as it is."""
+    ns: dict[str, Any] = dict(vars(connect_utils))
+    ns["os"] = _Without(os, environ={}, getenv=lambda name, default=None: default)
+    ns["getpass"] = _Without(connect_utils.getpass, getuser=lambda: "")
+    ns["compat"] = _Without(connect_utils.compat, get_pg_home_directory=lambda: None)
+    for name, obj in vars(connect_utils).items():
+        if isinstance(obj, types.FunctionType) and obj.__module__ == connect_utils.__name__:
+            fn = types.FunctionType(
+                obj.__code__, ns, obj.__name__, obj.__defaults__, obj.__closure__
+            )
+            fn.__kwdefaults__ = obj.__kwdefaults__
+            ns[name] = fn
+    ns["_dot_postgresql_path"] = lambda filename: None
+    return ns["_parse_connect_dsn_and_args"]
+
+
+_PARSE_STRING_ONLY = _string_only_parser()
+
+
 def _asyncpg_parse(**kwargs: Any):
-    """asyncpg's own DSN/argument parser (no I/O apart from reading a passfile or root cert)."""
+    """asyncpg's own DSN/argument parser, reading the string alone: no environment, no home
+    directory; the caller leaves file options out of the DSN (`asyncpg_dsn`)."""
 
     args: dict[str, Any] = dict(
         dsn=None,
@@ -192,9 +250,20 @@ def _asyncpg_parse(**kwargs: Any):
     )
     wanted = inspect.signature(connect_utils._parse_connect_dsn_and_args).parameters
     args.update(kwargs)
-    return connect_utils._parse_connect_dsn_and_args(
-        **{k: v for k, v in args.items() if k in wanted}
-    )
+    return _PARSE_STRING_ONLY(**{k: v for k, v in args.items() if k in wanted})
+
+
+def asyncpg_dsn(p: ParsedConnection) -> str:
+    """The URI as asyncpg gets it, without the options that name files."""
+    return _authority_text(p) + _query_text(p, drop=FILE_PARAMS)
+
+
+def asyncpg_reading(p: ParsedConnection):
+    """(addresses, connection parameters) as asyncpg reads the URI, from the string alone.
+    verify-ca/verify-full are read as require: their root certificate is a file."""
+    mode = p.param("sslmode")
+    extra: dict[str, Any] = {"ssl": "require"} if mode in ("verify-ca", "verify-full") else {}
+    return _asyncpg_parse(dsn=asyncpg_dsn(p), **extra)
 
 
 def sqlalchemy_url(p: ParsedConnection, dialect_driver: str | None) -> str:
@@ -284,6 +353,7 @@ def static_findings(
                 fix="Type the real database password (without brackets) in the password field.",
             )
         )
+    out += _user_findings(p, host_kind)
     out += _encoding_findings(p)
     out += _scheme_findings(p, drv)
     out += _asyncpg_findings(p, drv)
@@ -331,6 +401,18 @@ def _param_fix(name: str) -> str:
     if name == "schema":
         return " and use `options=-csearch_path%3D<schema>` instead"
     return ""
+
+
+def _user_findings(p: ParsedConnection, host_kind: str) -> list[Finding]:
+    if p.user:
+        return []
+    remote = is_remote(host_kind, p)
+    detail = (
+        "The string names no user: libpq and asyncpg then send PGUSER, or the name of the "
+        "account running the program (as psql does)"
+        + (", which a remote server rarely knows." if remote else ".")
+    )
+    return [make(codes.USER_MISSING, detail, severity="warning" if remote else "info")]
 
 
 def _encoding_findings(p: ParsedConnection) -> list[Finding]:
@@ -446,7 +528,7 @@ def _asyncpg_findings(p: ParsedConnection, drv: str) -> list[Finding]:
                     )
     elif drv == "asyncpg":
         try:
-            _, params = _asyncpg_parse(dsn=_authority_text(p) + _query_text(p))
+            _, params = asyncpg_reading(p)
             settings = dict(params.server_settings or {})
         except Exception as exc:  # noqa: BLE001
             text = scrub(_first_line(exc), p.password)
@@ -479,9 +561,9 @@ def _asyncpg_findings(p: ParsedConnection, drv: str) -> list[Finding]:
     return out
 
 
-def _query_text(p: ParsedConnection) -> str:
-
-    return ("?" + urlencode(list(p.params))) if p.params else ""
+def _query_text(p: ParsedConnection, drop: tuple[str, ...] = ()) -> str:
+    params = [(k, v) for k, v in p.params if k not in drop]
+    return ("?" + urlencode(params)) if params else ""
 
 
 def _sslmode_fix_asyncpg(value: str) -> str:

@@ -5,13 +5,23 @@ at once (non-blocking connects in one selector), the 8-byte SSLRequest, a TLS ha
 accepts any certificate (to read the chain), a real libpq login through psycopg2's asynchronous
 connection (so the deadline is ours, not `connect_timeout`'s whole seconds) with `hostaddr` set
 to the checked address, a first query, and an asyncpg attempt the way the user's driver would.
+
+In shared mode a probe runs with exactly what was pasted: every libpq keyword that libpq would
+otherwise fill from a PG* variable or a file of this server is given explicitly (files point at
+`NO_FILE`), asyncpg gets explicit arguments and an SSL context built here, a string without a
+user is not sent, and file options of the string are never opened (`file_option_ignored`).
+In local mode the probe behaves like the user's own psql (environment, ~/.pgpass, client
+certificate), and the report says where a password, a certificate or a setting came from.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import functools
+import getpass
 import ipaddress
+import math
 import os
 import select
 import selectors
@@ -21,36 +31,85 @@ import struct
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import psycopg2
 import psycopg2.extensions as ext
+from asyncpg import connect_utils
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from inspector import netpolicy, supabase
 from inspector.connections import codes, lint, tlsinfo
 from inspector.connections.classify import classify_exception, classify_message
-from inspector.connections.parse import ParsedConnection
+from inspector.connections.parse import SECRET_PARAMS, ParsedConnection
 from inspector.findings import Finding, make
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # 00 00 00 08 04 d2 16 2f
 # After one address connects, how long the others may still report before we stop waiting.
 TCP_GRACE = 0.25
 # libpq keywords that name files on this machine: never taken from input in shared mode.
-FILE_PARAMS = (
-    "sslcert",
-    "sslkey",
-    "sslrootcert",
-    "sslcrl",
-    "sslcrldir",
-    "passfile",
-    "service",
-    "servicefile",
-)
+FILE_PARAMS = lint.FILE_PARAMS
 APPLICATION_NAME = "inspector"
+# /dev/null is no directory, so nothing can exist below it: libpq finds no file there (and takes
+# that as "none", as for a missing ~/.pgpass), and nobody can put one there.
+NO_FILE = os.devnull + "/none"
+# Shared mode: the libpq keywords (libpq 17's PQconndefaults() with an environment variable) that
+# the string may set, with the value used when it does not: libpq's compiled-in default, so that
+# no PG* variable of this process fills them. user, password, dbname, host, hostaddr and port are
+# set from the string (`_libpq_kwargs`); `service` is a file option (never used).
+SHARED_LIBPQ_DEFAULTS = {
+    "channel_binding": "prefer",
+    "client_encoding": "",
+    "options": "",
+    "application_name": APPLICATION_NAME,
+    "sslmode": "prefer",
+    "sslnegotiation": "postgres",
+    "sslcompression": "0",
+    "sslsni": "1",
+    "requirepeer": "",
+    "ssl_min_protocol_version": "TLSv1.2",
+    "ssl_max_protocol_version": "",
+    "krbsrvname": "postgres",
+    "gsslib": "",
+    "target_session_attrs": "any",
+    "load_balance_hosts": "disable",
+}
+# ... and the ones the string cannot set in shared mode: no file of this server (password file,
+# client certificate and key, root certificate, revocation lists), no Kerberos ticket of its.
+SHARED_LIBPQ_FORCED = {
+    "passfile": NO_FILE,
+    "sslcert": NO_FILE,
+    "sslkey": NO_FILE,
+    "sslrootcert": NO_FILE,
+    "sslcrl": NO_FILE,
+    "sslcrldir": NO_FILE,
+    "sslcertmode": "disable",
+    "gssencmode": "disable",
+    "gssdelegation": "0",
+}
+# Authentication methods that would present this server's own Kerberos/SSPI credentials.
+_SERVER_CREDENTIAL_AUTH = ("gss", "sspi")
+# What the report names when a local probe takes a setting from the environment (keyword, var).
+_ENV_SETTINGS = (
+    ("sslmode", "PGSSLMODE"),
+    ("sslrootcert", "PGSSLROOTCERT"),
+    ("sslcrl", "PGSSLCRL"),
+    ("options", "PGOPTIONS"),
+    ("gssencmode", "PGGSSENCMODE"),
+    ("channel_binding", "PGCHANNELBINDING"),
+    ("require_auth", "PGREQUIREAUTH"),
+    ("target_session_attrs", "PGTARGETSESSIONATTRS"),
+    ("sslnegotiation", "PGSSLNEGOTIATION"),
+    ("ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION"),
+    ("ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION"),
+    ("service", "PGSERVICE"),
+)
 
 
 @dataclass
@@ -288,6 +347,8 @@ def _run(inp: ProbeInput, budget: Budget, rec: _Recorder) -> None:
     assert target is not None
     host, port = target.host, target.effective_port
     sslmode = lint.ssl_setting(p, "psycopg2") or "prefer"
+    if inp.policy.restricted:
+        rec.outcome.findings.extend(_ignored_file_options(inp))
     if target.is_socket:
         if inp.policy.restricted:
             _blocked(rec, f"{host or 'the local socket'}: this site does not probe Unix sockets")
@@ -804,14 +865,251 @@ def _libpq_kwargs(inp: ProbeInput, hostaddr: str | None, rootcert: str | None) -
         kw["dbname"] = p.database
     kw.setdefault("application_name", APPLICATION_NAME)
     if inp.policy.restricted:
-        for name in FILE_PARAMS:
-            kw.pop(name, None)
+        return _isolated(kw, target.effective_port, rootcert, inp.timeout)
     mode = kw.get("sslmode", "prefer")
     given = kw.get("sslrootcert")
     own_file = bool(given) and os.path.isfile(given) and inp.ca == "certifi"
     if mode in ("verify-ca", "verify-full") and rootcert and not own_file:
         kw["sslrootcert"] = rootcert
     return kw
+
+
+@functools.cache
+def libpq_knows(keyword: str) -> bool:
+    """Does the libpq psycopg2 was built with know this keyword? (sslnegotiation is 17+.)"""
+    try:
+        ext.parse_dsn(ext.make_dsn(**{keyword: "x"}))
+    except psycopg2.ProgrammingError as exc:
+        return "invalid connection option" not in str(exc)
+    return True
+
+
+def _isolated(kw: dict[str, Any], port: int, rootcert: str | None, timeout: float):
+    """Shared mode: every keyword libpq would take from this process's environment or files is
+    set, from the string or to libpq's default, and the file options point at no file."""
+    string_root = kw.get("sslrootcert")
+    for name in FILE_PARAMS:
+        if name in kw and lint.is_file_option(name, str(kw[name])):
+            del kw[name]
+    kw.setdefault("password", "")  # not PGPASSWORD; libpq sends nothing when asked for one
+    kw.setdefault("port", str(port))
+    kw.setdefault("dbname", kw.get("user", ""))  # libpq's own default, not PGDATABASE
+    # Our deadline governs (asynchronous connect); a value here keeps PGCONNECT_TIMEOUT out.
+    kw.setdefault("connect_timeout", str(max(2, math.ceil(timeout))))
+    for name, value in SHARED_LIBPQ_DEFAULTS.items():
+        if libpq_knows(name):
+            kw.setdefault(name, value)
+    for name, value in SHARED_LIBPQ_FORCED.items():
+        if libpq_knows(name):
+            kw[name] = value
+    if string_root == "system":
+        kw["sslrootcert"] = "system"  # the system's trust store: no file named by the string
+    elif kw["sslmode"] in ("verify-ca", "verify-full") and rootcert:
+        kw["sslrootcert"] = rootcert  # the CA chosen on the page
+    if libpq_knows("require_auth"):
+        kw["require_auth"] = _without_server_credentials(str(kw.get("require_auth") or ""))
+    return kw
+
+
+def _without_server_credentials(require_auth: str) -> str:
+    """require_auth that never lets libpq present this server's Kerberos or SSPI credentials."""
+    methods = [m.strip() for m in require_auth.split(",") if m.strip()]
+    if methods and not methods[0].startswith("!"):
+        kept = [m for m in methods if m not in _SERVER_CREDENTIAL_AUTH]
+        return ",".join(kept) or "none"
+    refused = list(dict.fromkeys(methods + [f"!{m}" for m in _SERVER_CREDENTIAL_AUTH]))
+    return ",".join(refused)
+
+
+_IGNORED_EFFECT = {
+    "sslrootcert": "the server's certificate is checked against the CA chosen on this page instead",
+    "sslcert": "no client certificate is presented: a server that requires one refuses the probe",
+    "sslkey": "no client certificate is presented: a server that requires one refuses the probe",
+    "sslcrl": "no certificate revocation list is checked",
+    "sslcrldir": "no certificate revocation list is checked",
+    "passfile": "no password is read from a file: type it in the password field",
+    "service": "the service's settings are not looked up: paste the host, user and the rest",
+    "servicefile": "the service's settings are not looked up: paste the host, user and the rest",
+}
+
+
+def _ignored_file_options(inp: ProbeInput) -> list[Finding]:
+    """Shared mode: one finding per file option of the string, none of which is opened."""
+    out = []
+    for name, value in inp.parsed.params:
+        if lint.is_file_option(name, value):
+            out.append(
+                make(
+                    codes.FILE_OPTION_IGNORED,
+                    f"`{name}={value}` names a file on your machine; this shared site never "
+                    "opens a file named in a pasted string (it would be one of the server's "
+                    f"files, not yours), so {_IGNORED_EFFECT[name]}.",
+                )
+            )
+    return out
+
+
+# --- where a local probe's settings come from ---------------------------------------------------
+
+
+def _tilde(path: str | os.PathLike[str]) -> str:
+    text = str(path)
+    home = _home()
+    if home is not None and text.startswith(str(home) + os.sep):
+        return "~" + text[len(str(home)) :]
+    return text
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):
+        return None
+
+
+def _dot_postgresql(name: str) -> Path | None:
+    home = _home()
+    return None if home is None else home / ".postgresql" / name
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return None
+
+
+def _password_file_entry(
+    passfile: Path, host: str, port: str, dbname: str, user: str
+) -> tuple[str | None, str | None]:
+    """(password, why none) from a libpq password file, by the rules libpq and asyncpg share."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = connect_utils._read_password_from_pgpass(
+            passfile=passfile, hosts=[host or "localhost"], ports=[port], database=dbname, user=user
+        )
+    if found is None and caught:
+        return None, str(caught[0].message)
+    return found, None
+
+
+def local_sources(inp: ProbeInput, kw: dict[str, Any]) -> list[Finding]:
+    """Local mode: what libpq (and asyncpg) will take from the environment and this machine's
+    files for what the string leaves out, said as findings (psql would do the same)."""
+    env = os.environ
+    out: list[Finding] = []
+    taken: list[str] = []
+    user = kw.get("user")
+    if not user:
+        user = env.get("PGUSER") or ""
+        if user:
+            taken.append(f"user `{user}` from PGUSER")
+        else:
+            user = _os_user() or ""
+            taken.append(
+                f"user `{user}` from the account running the inspector (the string names none)"
+            )
+    dbname = kw.get("dbname")
+    if not dbname:
+        dbname = env.get("PGDATABASE") or user
+        if env.get("PGDATABASE"):
+            taken.append(f"database `{dbname}` from PGDATABASE")
+    for keyword, var in _ENV_SETTINGS:
+        if keyword not in kw and env.get(var):
+            taken.append(f"{keyword}={env[var]} from {var}")
+    mode = kw.get("sslmode") or env.get("PGSSLMODE") or "prefer"
+    if mode != "disable" and "sslrootcert" not in kw and not env.get("PGSSLROOTCERT"):
+        root = _dot_postgresql("root.crt")
+        if root is not None and root.is_file():
+            taken.append(
+                f"sslrootcert {_tilde(root)} (it exists, so libpq checks the server's certificate "
+                f"against it even with sslmode={mode})"
+            )
+    if taken:
+        out.append(
+            make(
+                codes.ENVIRONMENT_SETTING_USED,
+                "Not in the string, taken as psql would take it: " + "; ".join(taken) + ".",
+            )
+        )
+    if "password" not in kw:
+        if env.get("PGPASSWORD"):
+            out.append(
+                make(
+                    codes.PASSWORD_SOURCE,
+                    "The password is PGPASSWORD's (the string has none): libpq and asyncpg send "
+                    "it, as psql would.",
+                )
+            )
+        else:
+            out += _password_file_source(kw, user, dbname)
+    out += _client_cert_source(kw, mode)
+    return out
+
+
+def _password_file_source(kw: dict[str, Any], user: str, dbname: str) -> list[Finding]:
+    env = os.environ
+    named = kw.get("passfile") or env.get("PGPASSFILE")
+    home = _home()
+    if named:
+        passfile = Path(named)
+        where = f"the password file {_tilde(passfile)}" + (
+            " (passfile in the string)" if kw.get("passfile") else " (PGPASSFILE)"
+        )
+    elif home is not None:
+        passfile = home / ".pgpass"
+        where = _tilde(passfile)
+    else:
+        return []
+    host = str(kw.get("host") or "")
+    if host.startswith("/") or not host:
+        host = "localhost"  # libpq matches socket connections as localhost
+    port = str(kw.get("port") or "5432")
+    try:
+        found, why = _password_file_entry(passfile, host, port, dbname, user)
+    except (OSError, ValueError):
+        return []
+    if found is not None:
+        return [
+            make(
+                codes.PASSWORD_SOURCE,
+                f"The password is from {where}: its line for {host}:{port}:{dbname}:{user} "
+                "(the string has none). libpq and asyncpg use it, as psql would.",
+            )
+        ]
+    if why:
+        return [make(codes.PASSWORD_SOURCE, f"{where} is not used: {why}.")]
+    return []
+
+
+def _client_cert_source(kw: dict[str, Any], mode: str) -> list[Finding]:
+    env = os.environ
+    if mode == "disable" or (kw.get("sslcertmode") or env.get("PGSSLCERTMODE")) == "disable":
+        return []
+    if kw.get("sslcert"):
+        cert, origin = Path(str(kw["sslcert"])), "sslcert in the string"
+    elif env.get("PGSSLCERT"):
+        cert, origin = Path(env["PGSSLCERT"]), "PGSSLCERT"
+    else:
+        default = _dot_postgresql("postgresql.crt")
+        if default is None:
+            return []
+        cert, origin = default, "libpq's default place"
+    if not cert.is_file():
+        return []
+    if kw.get("sslkey"):
+        key = Path(str(kw["sslkey"]))
+    elif env.get("PGSSLKEY"):
+        key = Path(env["PGSSLKEY"])
+    else:
+        key = _dot_postgresql("postgresql.key") or Path("postgresql.key")
+    return [
+        make(
+            codes.CLIENT_CERT_SOURCE,
+            f"The client certificate {_tilde(cert)} (from {origin}, key {_tilde(key)}) is "
+            "presented when the server asks for one, as psql would.",
+        )
+    ]
 
 
 def _wait(conn: Any, budget: Budget) -> bool:
@@ -852,13 +1150,20 @@ def _login(
     inp: ProbeInput, budget: Budget, rec: _Recorder, hostaddr: str | None, tls_view: TlsView | None
 ) -> None:
     p = inp.parsed
+    if inp.policy.restricted and _not_sendable(inp, rec):
+        return
     with _root_cert_file(inp) as rootcert:
         kw = _libpq_kwargs(inp, hostaddr, rootcert)
+        if not inp.policy.restricted:
+            rec.outcome.findings.extend(local_sources(inp, kw))
         conn = None
         connected = False
         with rec.step("connect") as st:
-            shown = {k: ("***" if k == "password" else v) for k, v in kw.items()}
-            st.data["params"] = shown
+            st.data["params"] = _shown_params(inp, kw)
+            if inp.policy.restricted:
+                st.data["pinned"] = sorted(
+                    k for k in (*SHARED_LIBPQ_DEFAULTS, *SHARED_LIBPQ_FORCED) if k in kw
+                )
             if budget.remaining() <= 0:
                 st.detail = "No time left for the login."
                 rec.fail(st, make(codes.PROBE_OUT_OF_TIME, st.detail), "the time ran out")
@@ -888,7 +1193,7 @@ def _login(
             with suppress(Exception):
                 conn.close()
     if inp.driver in lint.ASYNCPG_DRIVERS:
-        _asyncpg_attempt(inp, budget, rec, hostaddr)
+        _asyncpg_attempt(inp, budget, rec, hostaddr, tls_offered=tls_view is not None)
     if rec.outcome.failure is None and connected:
         rec.outcome.connected = True
         server = rec.outcome.server or {}
@@ -907,6 +1212,48 @@ def _login(
                 + f" in {rec.outcome.steps[-1].start_ms + rec.outcome.steps[-1].ms:.0f} ms.",
             )
         )
+
+
+def _not_sendable(inp: ProbeInput, rec: _Recorder) -> bool:
+    """Shared mode: a login that could only go out with the server's own user name, or while
+    libpq would read the server's service file, is not attempted."""
+    reason = None
+    if not inp.parsed.user:
+        code = codes.USER_MISSING
+        detail = (
+            "Not attempted: the string names no user. libpq and asyncpg would send PGUSER or the "
+            "name of the account running them; this shared site never sends its own, so give the "
+            "user in the string."
+        )
+        reason = "the string names no user"
+    elif os.environ.get("PGSERVICE"):
+        code = codes.PROBE_BLOCKED
+        detail = (
+            "Not attempted: this site's process has PGSERVICE set, and libpq would read the "
+            "server's service file for every probe."
+        )
+        reason = "this site is misconfigured for probing"
+    if reason is None:
+        return False
+    with rec.step("connect") as st:
+        st.detail = detail
+        fix = "The site's operator must unset PGSERVICE." if code == codes.PROBE_BLOCKED else None
+        rec.fail(st, make(code, detail, severity="error", **({"fix": fix} if fix else {})), reason)
+    rec.skip("query", "not attempted: no login")
+    if inp.driver in lint.ASYNCPG_DRIVERS:
+        rec.skip("connect_asyncpg", "not attempted: no login")
+    return True
+
+
+def _shown_params(inp: ProbeInput, kw: dict[str, Any]) -> dict[str, Any]:
+    """The login's parameters, password masked; in shared mode without the pinned defaults."""
+    pinned = {**SHARED_LIBPQ_DEFAULTS, **SHARED_LIBPQ_FORCED} if inp.policy.restricted else {}
+    given = {k for k, _ in inp.parsed.params}
+    return {
+        k: ("***" if v else "") if k in SECRET_PARAMS else v
+        for k, v in kw.items()
+        if k not in pinned or k in given or (k == "sslrootcert" and v != NO_FILE)
+    }
 
 
 def _connected_detail(conn: Any, kw: dict[str, Any]) -> str:
@@ -1012,7 +1359,9 @@ def _query(conn: Any, budget: Budget, rec: _Recorder, kw: dict[str, Any]) -> Non
 # --- asyncpg, the way the user's driver would --------------------------------------------------
 
 
-def _asyncpg_attempt(inp: ProbeInput, budget: Budget, rec: _Recorder, hostaddr: str | None) -> None:
+def _asyncpg_attempt(
+    inp: ProbeInput, budget: Budget, rec: _Recorder, hostaddr: str | None, tls_offered: bool
+) -> None:
     p = inp.parsed
     with rec.step("connect_asyncpg") as st:
         left = budget.remaining()
@@ -1020,30 +1369,36 @@ def _asyncpg_attempt(inp: ProbeInput, budget: Budget, rec: _Recorder, hostaddr: 
             st.status = "skipped"
             st.detail = "No time left for the asyncpg attempt."
             return
+        args: tuple[Any, ...] = ()
+        kwargs: dict[str, Any] = {}
         if inp.driver == "sqlalchemy_asyncpg":
-            kwargs, error = lint.sqlalchemy_asyncpg_kwargs(p)
+            opts, error = lint.sqlalchemy_asyncpg_kwargs(p)
             how = "create_connect_args(make_url(url)) handed to asyncpg.connect()"
-            args: tuple[Any, ...] = ()
             if error:
                 st.detail = f"SQLAlchemy's asyncpg dialect: {error}"
                 rec.fail(st, make(codes.DRIVER_FAILED, st.detail), "SQLAlchemy rejects the URL")
                 return
         else:
-            dsn = lint.sqlalchemy_url(p, None)
-            kwargs = {"password": p.password} if p.password_from_field else {}
-            args = (dsn,)
+            opts = {}
             how = "asyncpg.connect(dsn)"
-        if inp.policy.restricted and hostaddr:
-            kwargs["host"] = hostaddr  # connect only to the checked address
-        kwargs.pop("timeout", None)
-        st.data["how"] = how
-        st.data["kwargs"] = {k: ("***" if k == "password" else repr(v)) for k, v in kwargs.items()}
         try:
+            if inp.policy.restricted:
+                kwargs = _asyncpg_isolated(inp, opts, hostaddr, tls_offered)
+                how += ", every setting passed explicitly, at the checked address"
+            elif inp.driver == "sqlalchemy_asyncpg":
+                kwargs = opts
+            else:
+                args = (lint.sqlalchemy_url(p, None),)
+                kwargs = {"password": p.password} if p.password_from_field else {}
+            kwargs.pop("timeout", None)
+            st.data["how"] = how
+            st.data["kwargs"] = {k: _shown_kwarg(k, v) for k, v in kwargs.items()}
             _run_async(_asyncpg_connect(args, kwargs, left), left + 0.2)
             st.detail = f"asyncpg connected ({how})."
         except BaseException as exc:  # noqa: BLE001 - whatever the driver raises is the finding
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
+            st.data.setdefault("how", how)
             text = lint.scrub(f"{type(exc).__name__}: {exc}", p.password)
             first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
             st.data["error"] = first
@@ -1059,6 +1414,112 @@ def _asyncpg_attempt(inp: ProbeInput, budget: Budget, rec: _Recorder, hostaddr: 
                 make(code, st.detail),
                 "your driver rejects what libpq accepts" if libpq_ok else "asyncpg fails too",
             )
+
+
+def _shown_kwarg(name: str, value: Any) -> str:
+    if name == "password":
+        return "***"
+    if isinstance(value, _NamedContext):
+        return value.description
+    return repr(value)
+
+
+class _NamedContext(ssl.SSLContext):
+    """An SSL context for asyncpg that checks the certificate against (and sends as SNI) the
+    host name of the string while asyncpg connects to the checked address, as libpq does with
+    host and hostaddr. Built here: no file of this server's is read."""
+
+    server_name: str | None = None
+    description: str = "SSLContext"
+
+    def wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None, session=None):
+        name = self.server_name or server_hostname
+        return super().wrap_bio(incoming, outgoing, server_side, name, session)
+
+
+def _asyncpg_ssl(
+    inp: ProbeInput, mode: str, tls_offered: bool, template: Any
+) -> _NamedContext | bool:
+    """What asyncpg would build from the sslmode, with the page's CA in place of root
+    certificate files. prefer and allow take TLS when the server offered it (the SSLRequest
+    step saw), as asyncpg would end up doing."""
+    if mode == "disable" or (mode in ("allow", "prefer") and not tls_offered):
+        return False
+    ctx = _NamedContext(ssl.PROTOCOL_TLS_CLIENT)
+    host = inp.parsed.host.host if inp.parsed.host else None
+    ctx.server_name = None if host is None or _is_ip(host) else host
+    if isinstance(template, ssl.SSLContext):  # the string's ssl_min/max_protocol_version
+        ctx.minimum_version = template.minimum_version
+        ctx.maximum_version = template.maximum_version
+    with suppress(NotImplementedError):
+        ctx.set_alpn_protocols(["postgresql"])
+    if mode in ("verify-ca", "verify-full"):
+        ctx.check_hostname = mode == "verify-full"
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        if inp.ca == "certifi":
+            ctx.load_verify_locations(cafile=tlsinfo.certifi_path())
+        elif inp.ca == "system":
+            ctx.set_default_verify_paths()
+        else:
+            certs = tlsinfo.load_pem_certs(inp.ca)
+            ctx.load_verify_locations(cadata=b"".join(c.public_bytes(Encoding.DER) for c in certs))
+        ctx.description = f"SSLContext({mode}, trusting {_store_label(inp.ca)})"
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.description = f"SSLContext({mode}, no verification)"
+    return ctx
+
+
+def _asyncpg_isolated(
+    inp: ProbeInput, opts: dict[str, Any], hostaddr: str | None, tls_offered: bool
+) -> dict[str, Any]:
+    """Shared mode: asyncpg.connect() keyword arguments for everything asyncpg would otherwise
+    look up in this process's environment or files (PGUSER, PGPASSWORD, PGPORT, PGSSLMODE,
+    ~/.pgpass, ~/.postgresql/*), at the checked address and the string's port."""
+    p = inp.parsed
+    target = p.host
+    assert target is not None
+    known = lint.asyncpg_connect_params()
+    if inp.driver == "sqlalchemy_asyncpg":
+        kwargs = {
+            k: v for k, v in opts.items() if not (k in FILE_PARAMS and k in known)
+        }  # passfile, service, servicefile: never opened; other names fail as in the app
+        mode = kwargs.get("ssl")
+        if mode is None:
+            mode = "prefer"
+        if isinstance(mode, str) and mode in lint.SSLMODES:
+            kwargs["ssl"] = _asyncpg_ssl(inp, mode, tls_offered, None)
+        kwargs["port"] = kwargs.get("port") or target.effective_port
+        kwargs["password"] = kwargs.get("password") or ""
+        kwargs["database"] = kwargs.get("database") or kwargs.get("user") or ""
+        kwargs.setdefault("direct_tls", False)
+    else:
+        addrs, params = lint.asyncpg_reading(p)  # may raise what asyncpg raises for the string
+        mode = p.param("sslmode") or "prefer"
+        password = p.password if p.password_from_field else params.password
+        kwargs = {
+            "user": params.user,
+            "password": password or "",
+            "database": params.database or params.user,
+            "port": addrs[0][1] if addrs and isinstance(addrs[0], tuple) else target.effective_port,
+            "ssl": _asyncpg_ssl(inp, mode, tls_offered, params.ssl),
+            "direct_tls": params.ssl_negotiation == connect_utils.SSLNegotiation.direct,
+            "server_settings": params.server_settings,
+            "target_session_attrs": params.target_session_attrs,
+            "gsslib": params.gsslib,
+        }
+        if params.krbsrvname:
+            kwargs["krbsrvname"] = params.krbsrvname
+    kwargs.setdefault("target_session_attrs", "any")
+    kwargs.setdefault("krbsrvname", "postgres")
+    kwargs.setdefault("gsslib", "gssapi")
+    if not kwargs.get("user"):
+        raise asyncpg.ClientConfigurationError(
+            "the string names no user (asyncpg would send PGUSER or the OS user name)"
+        )
+    kwargs["host"] = hostaddr or target.host  # connect only to the checked address
+    return kwargs
 
 
 def _asyncpg_code(exc: BaseException, text: str) -> str:
