@@ -9,8 +9,10 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from inspector.textutil import url_host
+
 # A project ref: 20 lowercase letters (an observation over every real ref seen, not a guarantee).
-REF_RE = re.compile(r"^[a-z]{20}$")
+REF_RE = re.compile(r"^[a-z]{20}\Z")
 REF_IN_TEXT_RE = re.compile(r"(?<![a-z0-9])([a-z]{20})(?![a-z0-9])")
 
 # Legacy anon/service_role keys live exactly 10 Julian years.
@@ -22,9 +24,9 @@ MAX_ACCESS_TOKEN_LIFETIME = 604_800
 PUBLISHABLE_PREFIX = "sb_publishable_"
 SECRET_PREFIX = "sb_secret_"
 PERSONAL_TOKEN_PREFIX = "sbp_"
-API_KEY_RE = re.compile(r"^sb_(publishable|secret)_[A-Za-z0-9_-]{10,}$")
-PERSONAL_TOKEN_RE = re.compile(r"^sbp_[A-Za-z0-9_]{20,}$")
-LEGACY_REFRESH_RE = re.compile(r"^[a-z0-9]{12}$")
+API_KEY_RE = re.compile(r"^sb_(publishable|secret)_[A-Za-z0-9_-]{10,}\Z")
+PERSONAL_TOKEN_RE = re.compile(r"^sbp_[A-Za-z0-9_]{20,}\Z")
+LEGACY_REFRESH_RE = re.compile(r"^[a-z0-9]{12}\Z")
 
 # Publicly known values: anyone can mint tokens with these secrets.
 LOCAL_CLI_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -55,9 +57,9 @@ LOCAL_POOLER_PORT = 54329
 LOCAL_AUTH_ISSUER = "http://127.0.0.1:54321/auth/v1"
 
 # Hosts.
-DIRECT_HOST_RE = re.compile(r"^db\.([a-z]{20})\.supabase\.co$")
-API_HOST_RE = re.compile(r"^([a-z]{20})\.supabase\.(co|in)$")
-POOLER_HOST_RE = re.compile(r"^(aws|gcp|fly|azure)-(\d+)-([a-z0-9-]+)\.pooler\.supabase\.com$")
+DIRECT_HOST_RE = re.compile(r"^db\.([a-z]{20})\.supabase\.co\Z")
+API_HOST_RE = re.compile(r"^([a-z]{20})\.supabase\.(co|in)\Z")
+POOLER_HOST_RE = re.compile(r"^(aws|gcp|fly|azure)-(\d+)-([a-z0-9-]+)\.pooler\.supabase\.com\Z")
 SESSION_POOLER_PORT = 5432
 TRANSACTION_POOLER_PORT = 6543
 DIRECT_PORT = 5432
@@ -97,15 +99,45 @@ def ref_from_issuer(iss: object) -> str | None:
     return m.group(1) if m else None
 
 
+# Where Auth publishes its public keys, under its issuer URL.
+JWKS_PATH = "/.well-known/jwks.json"
+AUTH_PATH = "/auth/v1"
+
+
 def jwks_url_for(ref: str) -> str:
-    return f"https://{ref}.supabase.co/auth/v1/.well-known/jwks.json"
+    """The JWKS URL of a hosted project."""
+    return f"https://{ref}.supabase.co{AUTH_PATH}{JWKS_PATH}"
 
 
 def jwks_url_from_issuer(iss: object) -> str | None:
-    """The JWKS URL Auth serves under an https issuer (`<iss>/.well-known/jwks.json`)."""
-    if isinstance(iss, str) and iss.startswith("https://") and len(iss) < 300:
-        return iss.rstrip("/") + "/.well-known/jwks.json"
+    """The JWKS URL Auth serves under an issuer: `<iss>/.well-known/jwks.json`.
+
+    The one rule for every caller: a hosted issuer (`https://<ref>.supabase.co/auth/v1`), any
+    other https issuer (a custom domain), or the local CLI stack's `http://127.0.0.1:54321/auth/v1`
+    (plain http only on loopback). Anything else has none.
+    """
+    if not isinstance(iss, str) or len(iss) >= 300:
+        return None
+    ref = ref_from_issuer(iss)
+    if ref:
+        return jwks_url_for(ref)
+    base = iss.rstrip("/")
+    if iss.startswith("https://"):
+        return base + JWKS_PATH
+    if iss.startswith("http://") and base.endswith(AUTH_PATH) and is_loopback_host(url_host(base)):
+        return base + JWKS_PATH
     return None
+
+
+def jwks_url_of_project(project_url: str | None) -> str | None:
+    """The JWKS URL of a project URL: hosted (`https://<ref>.supabase.co`) or the local stack."""
+    if not project_url:
+        return None
+    ref = normalize_ref(project_url)
+    if ref:
+        return jwks_url_for(ref)
+    url = project_url.strip().rstrip("/")
+    return jwks_url_from_issuer(url + AUTH_PATH) if url.startswith("http://") else None
 
 
 def project_url(ref: str) -> str:
