@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from flask.cli import ScriptInfo, with_appcontext
 
+from inspector.tokens.rules import MAX_LEEWAY  # light: PyJWT loads with inspect_token
+from inspector.vocabulary import look
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -182,7 +185,7 @@ def _env_lines(report) -> list[str]:
 @click.option("--project", metavar="REF", help="https://<ref>.supabase.co or the 20-letter ref.")
 @click.option(
     "--leeway",
-    type=click.FloatRange(min=0, max=365 * 86400),
+    type=click.FloatRange(min=0, max=MAX_LEEWAY),
     default=0,
     show_default=True,
     help="Seconds of clock skew to allow on exp, nbf and iat.",
@@ -336,7 +339,6 @@ def conn_command(
     emit(report, as_json, _conn_lines)
 
 
-_STEP_MARK = {"ok": "✔", "failed": "✖", "warning": "▲", "skipped": "–"}
 
 
 def _conn_lines(report) -> list[str]:
@@ -356,7 +358,7 @@ def _conn_lines(report) -> list[str]:
         lines.append("")
         lines.append("steps:")
         for s in d["steps"]:
-            mark = _STEP_MARK.get(s["status"], "•")
+            mark = look(s["status"])[1]
             ms = "" if s["status"] == "skipped" else f"{s['ms']:8.1f} ms"
             lines.append(f"  {mark} {s['name']:<16}{ms:>11}  {s['detail']}")
     tls = d.get("tls")
