@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired
 
 from inspector.envcheck import EnvReport, inspect_env
 from inspector.web import api
-from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
+from inspector.web.limits import current_policy, probe_timeout, slots
 
 bp = Blueprint("env", __name__)
 
@@ -75,10 +75,16 @@ def configured_summary() -> EnvSummary | None:
 def _inspect(text: str | None, path: Path | None, probe: bool) -> EnvReport:
     if not probe:
         return inspect_env(text, path=path)
-    with probe_slot():
-        return inspect_env(
-            text, path=path, probe=True, policy=current_policy(), timeout=probe_timeout(None)
-        )
+    # Each database URL's probe takes one of this worker's probe slots (a URL that finds them
+    # all busy is reported `probe_busy`), and all of them share the one probe timeout.
+    return inspect_env(
+        text,
+        path=path,
+        probe=True,
+        policy=current_policy(),
+        timeout=probe_timeout(None),
+        gate=slots().hold,
+    )
 
 
 def _render(form: EnvForm, report: EnvReport | None, status: int = 200):
@@ -107,11 +113,7 @@ def page():
     form = EnvForm()
     report = None
     if form.validate_on_submit():
-        try:
-            report = _inspect(form.text.data, None, bool(form.probe.data))
-        except ProbeCapacityError as exc:
-            form.probe.errors = [str(exc)]
-            report = _inspect(form.text.data, None, False)
+        report = _inspect(form.text.data, None, bool(form.probe.data))
     return _render(form, report)
 
 
@@ -135,14 +137,7 @@ def api_env():
         path = configured_path()
         if path is None:
             raise api.BadRequestError("send the .env text in 'text': no INSPECTOR_ENV_FILE is set")
-        report = _api_inspect(None, path, probe)
+        report = _inspect(None, path, probe)
     else:
-        report = _api_inspect(text, None, probe)
+        report = _inspect(text, None, probe)
     return report.to_dict()
-
-
-def _api_inspect(text: str | None, path: Path | None, probe: bool) -> EnvReport:
-    try:
-        return _inspect(text, path, probe)
-    except ProbeCapacityError as exc:
-        raise api.BadRequestError(str(exc), status=503, code="busy") from exc
