@@ -126,6 +126,18 @@ def ordered(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...
     return tuple(sorted(findings, key=lambda f: f.severity.rank))
 
 
+def dedupe(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """The findings without repeats of the same code and detail, first occurrence kept."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.detail)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
 def worst(findings: list[Finding] | tuple[Finding, ...]) -> Severity | None:
     return min((f.severity for f in findings), key=lambda s: s.rank, default=None)
 

@@ -444,6 +444,6 @@ def test_configured_project_jwks_verifies_asymmetric_tokens(
     ],
 )
 def test_jwks_url_of(url, expected):
-    from inspector.web.token import jwks_url_of
+    from inspector.supabase import jwks_url_of_project as jwks_url_of
 
     assert jwks_url_of(url) == expected

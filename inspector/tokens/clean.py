@@ -105,9 +105,9 @@ def _unwrap(text: str) -> tuple[str, str, str] | None:
         if found:
             return found, "a JSON object around the token", "json"
     if "auth-token" in text and (";" in text or text.lower().startswith("cookie:")):
-        found = _from_cookie_header(text)
-        if found:
-            return found[0], f"a Cookie header around the token ({found[1]})", "cookie"
+        cookie = _from_cookie_header(text)
+        if cookie:
+            return cookie[0], f"a Cookie header around the token ({cookie[1]})", "cookie"
     m = _COOKIE.match(text)
     if m:
         found = _from_cookie_value(m.group(2).strip())

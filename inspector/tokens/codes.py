@@ -1,15 +1,40 @@
 """The token inspector's finding codes (api.md, token section), each defined once.
 
 Fix texts name the exact change. `{placeholders}` are filled by `findings.make(..., **fmt)`.
+Where one code covers situations that need their own title, fix or severity, each is a named
+`Variant` at the end of this module; call sites never override the catalog's text.
 """
 
 from __future__ import annotations
 
-from inspector.findings import define
+from dataclasses import dataclass
+from typing import Any
+
+from inspector.findings import Finding, define, make
 
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
     return define(code, severity, title, fix, area="token")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named case of a code with its own title, fix or severity; the JSON keeps the code.
+
+    Where one code covers several situations (`wrong_inspector` for a secret, a connection string
+    or a key), each situation's text is written here once, next to its code, rather than at the
+    place that reports it. `None` keeps the catalog's text.
+    """
+
+    code: str
+    title: str | None = None
+    fix: str | None = None
+    severity: str | None = None
+
+    def make(self, detail: str, **fmt: Any) -> Finding:
+        return make(
+            self.code, detail, title=self.title, fix=self.fix, severity=self.severity, **fmt
+        )
 
 
 # Input.
@@ -335,4 +360,71 @@ CONFIGURED_SECRET_MISSING = _d(
     "warning",
     "No SUPABASE_JWT_SECRET is configured",
     "Set SUPABASE_JWT_SECRET in the .env the inspector reads, or paste the secret in the Key box.",
+)
+
+
+# --- Variants: one code, a situation of its own ------------------------------------------------
+
+SECRET_KEY_BYPASSES_RLS = Variant(
+    SERVICE_ROLE_KEY, title="This is a secret key: it bypasses Row Level Security"
+)
+SECRET_NOT_TOKEN = Variant(
+    WRONG_INSPECTOR,
+    title="This looks like a JWT secret, not a token",
+    fix="Paste the token (eyJ...) in the Token box and this secret in the Key box.",
+)
+CONNECTION_STRING_NOT_TOKEN = Variant(
+    WRONG_INSPECTOR,
+    title="This is a connection string, not a token",
+    fix="Use the Connection inspector (/connection) for connection strings.",
+)
+KEY_NOT_TOKEN = Variant(
+    WRONG_INSPECTOR,
+    title="This is a key, not a token",
+    fix="Paste it in the Key box, and the token (eyJ...) in the Token box.",
+)
+NO_TOKEN = Variant(
+    MALFORMED_TOKEN,
+    title="There is no token",
+    fix="Paste the token: in supabase-js it is "
+    "`(await supabase.auth.getSession()).data.session.access_token`.",
+)
+TIME_CLAIM_NOT_NUMBER = Variant(
+    MALFORMED_TOKEN,
+    title="The {claim} claim is not a number",
+    fix="Mint {claim} as seconds since 1970 (an integer), e.g. `int(time.time())`.",
+)
+TIME_IN_MILLISECONDS = Variant(  # iat or nbf in milliseconds, exp in seconds
+    EXP_IN_MILLISECONDS, title="{claim} looks like milliseconds, not seconds"
+)
+LEGACY_KEY_EXPIRED = Variant(
+    TOKEN_EXPIRED,
+    fix="Legacy API keys live 10 years: this key was replaced; copy the current one from "
+    "Project Settings > API Keys.",
+)
+NOT_YET_VALID_BY = Variant(
+    TOKEN_NOT_YET_VALID,
+    fix="Sync the clocks (NTP) or pass `leeway={leeway}` to jwt.decode().",
+)
+ISSUED_AHEAD_BY = Variant(
+    ISSUED_IN_FUTURE,
+    fix="Sync this machine's clock (NTP), or pass `leeway={leeway}` to jwt.decode().",
+)
+_USER_LIFETIME_FIX = (
+    "Check Auth's JWT expiry setting (Project Settings > JWT Keys), or who minted this token."
+)
+USER_LIFETIME_UNUSUAL = Variant(LIFETIME_UNUSUAL, fix=_USER_LIFETIME_FIX)
+USER_LIFETIME_TOO_LONG = Variant(LIFETIME_UNUSUAL, fix=_USER_LIFETIME_FIX, severity="warning")
+KEY_FAMILY_MISMATCH = Variant(
+    KEY_ALGORITHM_MISMATCH,
+    fix="Use {family} for a {alg} token: the public key of the key pair that signed it.",
+)
+KEY_ALGORITHM_NOT_ALLOWED = Variant(
+    KEY_ALGORITHM_MISMATCH,
+    fix="Use the key that matches {alg} (a {alg} key pair's public key).",
+)
+ASYMMETRIC_SIGNATURE_INVALID = Variant(
+    SIGNATURE_INVALID,
+    fix="Use the JWKS of the project that issued the token (<iss>/.well-known/jwks.json); a "
+    "stale cached JWKS also causes this.",
 )

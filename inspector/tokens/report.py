@@ -9,6 +9,7 @@ from inspector.findings import Finding, has_errors
 from inspector.tokens.claims import span
 from inspector.tokens.classify import KIND_LABELS
 from inspector.tokens.decode import Part
+from inspector.tokens.rules import Lifetime
 from inspector.tokens.verify import Signature
 
 
@@ -24,7 +25,7 @@ class TokenReport:
     snippets: dict[str, str | None]
     removed: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
-    lifetime: dict[str, Any] | None = None
+    lifetime: Lifetime | None = None
     header_notes: dict[str, str] = field(default_factory=dict)
     claim_notes: dict[str, str] = field(default_factory=dict)
     jwks_url: str | None = None
@@ -53,12 +54,12 @@ class TokenReport:
 
     @property
     def lifetime_text(self) -> str | None:
-        seconds = (self.lifetime or {}).get("seconds")
+        seconds = self.lifetime["seconds"] if self.lifetime else None
         return span(seconds) if seconds is not None else None
 
     @property
     def default_lifetime_text(self) -> str | None:
-        seconds = (self.lifetime or {}).get("default_seconds")
+        seconds = self.lifetime["default_seconds"] if self.lifetime else None
         return span(seconds) if seconds else None
 
     def finding_codes(self) -> list[str]:

@@ -290,8 +290,10 @@ def may_probe() -> bool:
     if endpoint in CONNECTION_ENDPOINTS:
         return _field("probe") is not False
     if endpoint in TOKEN_ENDPOINTS:
+        from inspector.tokens import needs_fetch
+
         key = _field("key")
-        return isinstance(key, str) and key.strip().lower().startswith(("http://", "https://"))
+        return isinstance(key, str) and needs_fetch(key)
     if endpoint == PASTE_ENDPOINT:
         from inspector.paste import detect_paste
 

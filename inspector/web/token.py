@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf import FlaskForm
@@ -17,14 +16,13 @@ from wtforms.validators import NumberRange, Optional
 
 from inspector import supabase
 from inspector.configured import configured_values
-from inspector.tokens import TokenReport, inspect_token, key_shape
+from inspector.tokens import MAX_LEEWAY, TokenReport, inspect_token, needs_fetch
 from inspector.tokens.classify import KIND_LABELS
 from inspector.web import api
 from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
 
 bp = Blueprint("token", __name__)
 
-MAX_LEEWAY = 365 * 86400
 SECRET_KINDS = frozenset(
     {
         "supabase_secret_key",
@@ -78,21 +76,8 @@ def configured_allowed() -> bool:
 def _configured() -> tuple[str | None, str | None]:
     """(SUPABASE_JWT_SECRET, the JWKS URL of SUPABASE_URL's project) from the configured env."""
     values = configured_values(current_app.config.get("INSPECTOR_ENV_FILE"))
-    return values.get("SUPABASE_JWT_SECRET") or None, jwks_url_of(values.get("SUPABASE_URL"))
-
-
-def jwks_url_of(project_url: str | None) -> str | None:
-    """The JWKS URL of a project URL: hosted (https://<ref>.supabase.co) or the local stack."""
-    if not project_url:
-        return None
-    ref = supabase.normalize_ref(project_url)
-    if ref:
-        return supabase.jwks_url_for(ref)
-    url = project_url.strip().rstrip("/")
-    host = urlsplit(url).hostname or ""
-    if url.startswith("http://") and supabase.is_loopback_host(host):
-        return f"{url}/auth/v1/.well-known/jwks.json"
-    return None
+    jwks_url = supabase.jwks_url_of_project(values.get("SUPABASE_URL"))
+    return values.get("SUPABASE_JWT_SECRET") or None, jwks_url
 
 
 def configured_secret_available() -> bool:
@@ -132,16 +117,15 @@ def run_inspection(
         policy=current_policy(),
         fetch_timeout=min(probe_timeout(None), 5.0),
     )
-    if configured_jwks_url or (key and key_shape(key) in ("jwks_url", "url")):
+    if configured_jwks_url or needs_fetch(key):
         with probe_slot():
             return inspect_token(token, **kwargs)
     return inspect_token(token, **kwargs)
 
 
 def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
-    shape = key_shape(form.key.data or "")
-    # The key is described by the report, never repeated; a URL is not a secret.
-    if shape not in ("jwks_url", "url"):
+    # The key is described by the report, never repeated; a URL (fetched) is not a secret.
+    if not needs_fetch(form.key.data):
         form.key.data = ""
     # A secret pasted into the token box (an sb_secret_ key, a JWT secret, a connection string
     # with its password...) is not sent back either: the report says what it was. Not inspected

@@ -1,0 +1,137 @@
+"""Texts that are not JWTs: sb_ keys, refresh tokens, secrets, connection strings, keys.
+
+One table: for each kind, what it is in words (for the signature's detail) and the rules that
+explain it. Each rule returns its finding, or None when it does not apply to this text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from inspector import supabase
+from inspector.findings import Finding, make
+from inspector.textutil import url_scheme
+from inspector.tokens import codes
+from inspector.tokens.classify import key_shape
+
+Rule = Callable[[str], Finding | None]
+
+_KEY_WORDS = {
+    "pem_public_key": "a public key",
+    "pem_private_key": "a PRIVATE key",
+    "certificate": "a certificate",
+    "jwk": "a JWK",
+    "jwks": "a JWKS",
+}
+
+
+def _api_key_not_jwt(text: str) -> Finding:
+    which = "publishable" if text.startswith(supabase.PUBLISHABLE_PREFIX) else "secret"
+    return make(
+        codes.API_KEY_NOT_JWT,
+        f"This is an sb_{which}_ key ({len(text)} characters). PyJWT says DecodeError: Not "
+        "enough segments; PostgREST answers 'Expected 3 parts in JWT; got 1' when it is sent as "
+        "a Bearer token.",
+    )
+
+
+def _secret_key_bypasses_rls(text: str) -> Finding:
+    detail = "sb_secret_ keys act as service_role: they bypass Row Level Security."
+    return codes.SECRET_KEY_BYPASSES_RLS.make(detail)
+
+
+def _cli_default_key(text: str) -> Finding | None:
+    if text not in (supabase.LOCAL_CLI_PUBLISHABLE_KEY, supabase.LOCAL_CLI_SECRET_KEY):
+        return None
+    return make(codes.KNOWN_DEMO_KEY, "It is the Supabase CLI local stack's default key.")
+
+
+def _refresh_token(text: str) -> Finding:
+    return make(
+        codes.REFRESH_TOKEN_NOT_ACCESS,
+        f"{len(text)} characters, no dots: the shape of a Supabase refresh token. PyJWT says "
+        "DecodeError: Not enough segments.",
+    )
+
+
+def _personal_access_token(text: str) -> Finding:
+    detail = "sbp_ tokens act as your account on every project: not a project API key."
+    return make(codes.PERSONAL_ACCESS_TOKEN, detail)
+
+
+def _secret_not_token(text: str) -> Finding:
+    detail = f"This looks like an HMAC secret ({len(text.encode())} bytes), not a token."
+    return codes.SECRET_NOT_TOKEN.make(detail)
+
+
+def _known_public_secret(text: str) -> Finding | None:
+    if text not in supabase.KNOWN_PUBLIC_SECRETS:
+        return None
+    detail = f"It is the JWT secret of {supabase.KNOWN_PUBLIC_SECRETS[text]}."
+    return make(codes.KNOWN_PUBLIC_SECRET, detail)
+
+
+def _connection_string(text: str) -> Finding:
+    scheme = url_scheme(text) if "://" in text else "key=value"
+    detail = f"This is a Postgres connection string ({scheme or 'key=value'}), not a token."
+    return codes.CONNECTION_STRING_NOT_TOKEN.make(detail)
+
+
+def _key_not_token(text: str) -> Finding:
+    what = _KEY_WORDS[key_shape(text) or "pem_public_key"]
+    return codes.KEY_NOT_TOKEN.make(f"This is {what}, which verifies tokens; it is not one.")
+
+
+def _no_token(text: str) -> Finding:
+    detail = "Nothing was pasted (or only whitespace, quotes or a Bearer prefix)."
+    return codes.NO_TOKEN.make(detail)
+
+
+def _no_dots(text: str) -> Finding:
+    return make(
+        codes.MALFORMED_TOKEN,
+        f"{len(text)} characters with no dots: not a JWT (header.payload.signature), nor an sb_ "
+        "key, a refresh token or a connection string. PyJWT says DecodeError: Not enough "
+        "segments.",
+    )
+
+
+@dataclass(frozen=True)
+class NotAJwt:
+    what: str  # in words, for the signature's detail
+    rules: tuple[Rule, ...]
+
+
+# kind (api.md's KIND; "unknown" split into key / empty / other) -> what it is and its rules
+NOT_A_JWT: dict[str, NotAJwt] = {
+    "supabase_publishable_key": NotAJwt(
+        "an sb_publishable_ API key", (_api_key_not_jwt, _cli_default_key)
+    ),
+    "supabase_secret_key": NotAJwt(
+        "an sb_secret_ API key", (_api_key_not_jwt, _secret_key_bypasses_rls, _cli_default_key)
+    ),
+    "supabase_refresh_token": NotAJwt("a refresh token", (_refresh_token,)),
+    "supabase_access_token_personal": NotAJwt("a personal access token", (_personal_access_token,)),
+    "jwt_secret": NotAJwt("a secret", (_secret_not_token, _known_public_secret)),
+    "connection_string": NotAJwt("a connection string", (_connection_string,)),
+    "key": NotAJwt("not a token", (_key_not_token,)),
+    "empty": NotAJwt("not a token", (_no_token,)),
+    "unknown": NotAJwt("not a token", (_no_dots,)),
+}
+
+
+def _entry(kind: str, text: str) -> NotAJwt:
+    if kind == "unknown":
+        if key_shape(text) in _KEY_WORDS:
+            return NOT_A_JWT["key"]
+        if not text:
+            return NOT_A_JWT["empty"]
+    return NOT_A_JWT.get(kind, NOT_A_JWT["unknown"])
+
+
+def not_a_jwt(kind: str, text: str) -> tuple[str, list[Finding]]:
+    """(what the text is, in words; its findings) for a text of a non-JWT kind."""
+    entry = _entry(kind, text)
+    found = (rule(text) for rule in entry.rules)
+    return entry.what, [f for f in found if f is not None]
