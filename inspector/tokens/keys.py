@@ -95,7 +95,7 @@ def needs_fetch(text: str | None) -> bool:
 class Candidate:
     """One concrete key to try, with the algorithms the KEY allows."""
 
-    origin: str  # "secret" (the Key box), "configured_secret", "pem" or "jwk"
+    origin: str  # "secret" (an HMAC secret in the Key box), "configured_secret", "pem", "jwk"
     key: Any
     algorithms: tuple[str, ...]
     family: str
@@ -141,7 +141,8 @@ class ParsedKey:
 def read_key(text: str) -> ParsedKey:
     """Read whatever was pasted as the key. Never raises; problems are in .error/.findings.
 
-    A URL is not read here: the service fetches it and passes the document to `read_jwks`.
+    A URL is not read here: the service fetches it and passes the document to
+    `read_fetched_jwks` (or the failure to `unfetched`).
     """
     shape = key_shape(text)
     if shape is None:
