@@ -13,7 +13,15 @@ import math
 import shlex
 from urllib.parse import quote
 
-_PY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# The backtick too: findings show code between backticks, so one inside a literal would end it.
+_PY_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "`": "\\x60",
+}
 # Printable ASCII without the space: what may stand unencoded in URL text.
 _URL_TEXT_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 

@@ -574,3 +574,30 @@ def test_sslpassword_never_on_the_page_or_cli(client, runner):
 )
 def test_redact_text_masks_sslpassword(text):
     assert "S3cretSsl" not in redact_text(text)
+
+
+# ---------- code inside a finding's fix ----------
+
+
+def code_spans(text: str) -> list[str]:
+    """The `backticked` spans of a finding's text, as the page shows them as code."""
+    pieces = text.split("`")
+    return pieces[1::2]
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "a`b", "`"])
+def test_fix_text_code_spans_hold_the_values_as_data(value):
+    """asymmetric_token_needs_jwks shows `jwt.PyJWKClient(<url>)` and `algorithms=[<alg>]`:
+    each span is Python that evaluates to the token's own values, whatever they hold."""
+    iss = "https://" + value + "/auth/v1"
+    alg = "ES256" + value
+    token = hostile_token(alg=alg, iss=iss)
+    report = inspect_token(token, key="x" * 40, now=NOW, policy=NO_NETWORK)
+    [finding] = [f for f in report.findings if f.code == "asymmetric_token_needs_jwks"]
+    spans = code_spans(finding.fix)
+    assert len(spans) == 2, finding.fix
+    client = ast.parse(spans[0], mode="eval").body
+    assert isinstance(client, ast.Call) and ast.unparse(client.func) == "jwt.PyJWKClient"
+    assert [ast.literal_eval(a) for a in client.args] == [report.jwks_url]
+    [keyword] = ast.parse(f"f({spans[1]})", mode="eval").body.keywords
+    assert keyword.arg == "algorithms" and ast.literal_eval(keyword.value) == [alg]

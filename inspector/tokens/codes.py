@@ -296,8 +296,8 @@ ASYMMETRIC_TOKEN_NEEDS_JWKS = _d(
     "asymmetric_token_needs_jwks",
     "error",
     "This token is signed with an asymmetric key: an HMAC secret cannot verify it",
-    'Verify with the project\'s public keys: `jwt.PyJWKClient("{jwks_url}")` and '
-    'algorithms=["{alg}"] (the JWT secret only verifies HS256 tokens).',
+    "Verify with the project's public keys: `jwt.PyJWKClient({jwks_url})` and "
+    "`algorithms=[{alg}]` (the JWT secret only verifies HS256 tokens).",
 )
 SYMMETRIC_TOKEN_WITH_PUBLIC_KEY = _d(
     "symmetric_token_with_public_key",

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import get_default_algorithms
 
 from inspector import supabase
+from inspector.codegen import py_str
 from inspector.findings import Finding, make
 from inspector.tokens import codes
 from inspector.tokens.decode import b64url_decode
@@ -183,7 +184,12 @@ def _wrong_family(job: _Job) -> Verification | None:
         )
         jwks_url = job.jwks_hint or _JWKS_PLACEHOLDER
         job.findings.append(
-            make(codes.ASYMMETRIC_TOKEN_NEEDS_JWKS, detail, jwks_url=jwks_url, alg=alg)
+            make(
+                codes.ASYMMETRIC_TOKEN_NEEDS_JWKS,
+                detail,
+                jwks_url=py_str(jwks_url),
+                alg=py_str(str(alg)),
+            )
         )
     else:
         family = FAMILY_NAMES.get(job.family or "", "a key")
