@@ -17,9 +17,16 @@ PART_NAMES = ("header", "payload", "signature")
 # json.dumps, would hit it at another depth).
 MAX_DEPTH = 500
 # A JSON escape of half a surrogate pair (\ud800-\udfff): json.loads pairs the halves that
-# belong together; one left alone is no Unicode text (UTF-8 cannot encode it).
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# belong together; one left alone is no Unicode text (UTF-8 cannot encode it). Rewritten in the
+# JSON text as an escaped backslash, so the string holds the six characters `\ud800` instead.
+# An escape is a backslash after an even run of them; a high half right before a low one is a
+# pair and stays.
 _MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u(?:([dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|([dD][89a-fA-F][0-9a-fA-F]{2}))"
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -65,17 +72,26 @@ def loads(text: str | bytes) -> Any:
     and they could not be sent back as JSON), nesting deeper than MAX_DEPTH is a ValueError
     too. A lone surrogate escape comes back as its six characters (`\\ud800` as text), so
     every string can be shown, encoded and sent back as JSON."""
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+    if _MAYBE_SURROGATE.search(text):
+        text = _escape_lone_surrogates(text)
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep")
-    if _MAYBE_SURROGATE.search(text):
-        value = _text_safe(value)
     return value
+
+
+def _escape_lone_surrogates(text: str) -> str:
+    def lone(m: re.Match[str]) -> str:
+        return m.group(0) if m.group(2) else f"{m.group(1)}\\\\u{m.group(3).lower()}"
+
+    text = _SURROGATE_ESCAPE.sub(lone, text)
+    # Raw ones (only a str can hold them): the same six characters.
+    return _LONE_SURROGATE.sub(lambda m: f"\\\\u{ord(m.group()):04x}", text)
 
 
 def _depth(value: Any) -> int:
@@ -94,22 +110,6 @@ def _depth(value: Any) -> int:
             break
         stack.extend((child, depth + 1) for child in children)
     return deepest
-
-
-def escape_surrogates(text: str) -> str:
-    """`\\ud800` (six characters) for each lone surrogate; other text as it is."""
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def _text_safe(value: Any) -> Any:
-    """The value with every string (keys too) free of lone surrogates (depth is bounded)."""
-    if isinstance(value, str):
-        return escape_surrogates(value)
-    if isinstance(value, dict):
-        return {_text_safe(k): _text_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text_safe(v) for v in value]
-    return value
 
 
 def b64url_decode(segment: str) -> bytes:
