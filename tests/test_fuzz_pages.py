@@ -18,10 +18,9 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import tempfile
 from pathlib import Path
-from urllib.parse import quote, unquote_to_bytes, urlencode
+from urllib.parse import quote, urlencode
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -339,22 +338,6 @@ def _no_probe_key(key: str) -> bool:
     return key_shape(_server_text(key)) not in ("jwks_url", "url")
 
 
-_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _hits_known_parse_bug(value: str) -> bool:
-    """A known 500 left to the connection parser's owner (see the strict xfail in
-    test_hostile_input.py): a percent escape of bytes that are no UTF-8 (`%ED%A0%80`, which a
-    lone surrogate becomes) in a connection string's user or database name raises
-    UnicodeDecodeError. Such input is skipped here until that test passes."""
-    for run in _PERCENT_RUN.findall(_server_text(value)):
-        try:
-            unquote_to_bytes(run).decode("utf-8")
-        except UnicodeDecodeError:
-            return True
-    return False
-
-
 # --- the pages ---------------------------------------------------------------------------------
 
 
@@ -364,7 +347,6 @@ def _hits_known_parse_bug(value: str) -> bool:
     extra=extra_fields,
 )
 def test_home_box_never_500(text, extra):
-    assume(not _hits_known_parse_bug(text))
     _post("shared", "/", {**extra, "text": text})
     assume(detect_paste(_server_text(text)) != "connection")
     _post("local", "/", {**extra, "text": text})
@@ -416,7 +398,6 @@ def test_token_page_never_500(
     extra=extra_fields,
 )
 def test_connection_page_never_500(url, password, driver, ca, ca_pem, timeout, probe, extra):
-    assume(not _hits_known_parse_bug(url))
     fields = {
         **extra,
         "url": url,
@@ -435,7 +416,6 @@ def test_connection_page_never_500(url, password, driver, ca, ca_pem, timeout, p
 @PAGES
 @given(text=st.one_of(env_texts(), text_values), probe=boxes, extra=extra_fields)
 def test_env_page_never_500(text, probe, extra):
-    assume(not _hits_known_parse_bug(text))
     _post("shared", "/env", {**extra, "text": text, "probe": probe})
     _post("local", "/env", {**extra, "text": text, "probe": None})
 

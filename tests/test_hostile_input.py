@@ -209,16 +209,9 @@ def test_invalid_token_form_does_not_echo_a_secret(client):
     assert "Number must be between" in text
 
 
-# --- known, not fixed here ---------------------------------------------------------------------
+# --- percent escapes that are no UTF-8 ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="inspector/connections/parse.py _decode: unquote(errors='strict') raises "
-    "UnicodeDecodeError (not ParseError) on a percent escape of bytes that are no UTF-8; "
-    "test_fuzz_pages.py skips such input until this passes",
-)
 @pytest.mark.parametrize(
     "url",
     [
@@ -231,3 +224,5 @@ def test_percent_encoded_non_utf8_in_a_connection_string(client, url):
     _page_ok(client.post("/env", data={"text": f"DATABASE_URL={url}"}))
     r = client.post("/api/v1/connection", json={"url": url, "probe": False})
     assert r.status_code == 200
+    assert r.get_json()["findings"][0]["code"] == "dsn_unparseable"
+    assert "not UTF-8 text" in r.get_json()["findings"][0]["detail"]

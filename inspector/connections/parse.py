@@ -16,6 +16,8 @@ from inspector.redact import MASK
 # Schemes libpq accepts, and the ones SQLAlchemy's postgresql dialect takes (`dialect+driver`).
 LIBPQ_SCHEMES = ("postgresql", "postgres")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+# A URI's scheme after `NAME=`: only then is NAME= a .env prefix (`host=postgres` is libpq's).
+_URI_SCHEME_RE = re.compile(r"postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.I)
 _ENV_PREFIX_RE = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?=\S)")
 _PLACEHOLDER_RE = re.compile(r"^\[.*\]$|^<.*>$|your[-_ ]?password|^\*+$|^password$", re.I)
 _HOSTLIKE_RE = re.compile(r"^[A-Za-z0-9.\-_%,:\[\]]*$")
@@ -110,7 +112,7 @@ def clean_input(text: str) -> tuple[str, tuple[str, ...]]:
             notes.append("the surrounding quotes")
             t = t[1:-1].strip()
         m = _ENV_PREFIX_RE.match(t)
-        if m and t[m.end() :].lstrip("\"'`").lower().startswith("postgres"):
+        if m and _URI_SCHEME_RE.match(t[m.end() :].lstrip("\"'`")):
             notes.append(f"the leading `{m.group(0).strip()}`")
             t = t[m.end() :].strip()
     return t, tuple(dict.fromkeys(notes))
@@ -186,7 +188,13 @@ def _split_authority(rest: str) -> tuple[str | None, str, str, str | None, int]:
 def _decode(value: str, what: str) -> str:
     if _PCT_BAD_RE.search(value):
         raise ParseError(f"invalid percent-encoded token in the {what}")
-    return unquote(value, errors="strict")
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        # libpq would pass the raw bytes on; no Python driver can hold them in a str.
+        raise ParseError(
+            f"the {what} holds percent-encoded bytes that are not UTF-8 text"
+        ) from None
 
 
 def _parse_hosts(hp: str, ports: str | None = None) -> tuple[HostPort, ...]:
@@ -196,7 +204,7 @@ def _parse_hosts(hp: str, ports: str | None = None) -> tuple[HostPort, ...]:
             end = item.find("]")
             if end < 0:
                 raise ParseError("an IPv6 host in brackets is missing its closing `]`")
-            host = item[1:end]
+            host = _decode(item[1:end], "host")  # libpq decodes `%25` of a zone id here too
             rest = item[end + 1 :]
             if rest and not rest.startswith(":"):
                 raise ParseError("unexpected text after the IPv6 host `]`")
