@@ -6,8 +6,15 @@ Reports, measured in the same run:
 2. token-API p99 latency while 32 probes to a black-holed port are in flight  aim < 50 ms
    (the black hole: a local listener that completes handshakes and never answers, so each
    probe waits out its whole timeout holding a server thread)
+3. token-API p99 latency while 200 probe requests to the black hole arrive at once
+   aim < 50 ms; how many of them were told `probe_busy`, and how fast. Measured twice: closed
+   loop (8 clients, as above; blind to a stall, since a stuck client sends nothing more) and
+   open loop (200 req/s, each latency from when the request was due: every delayed request
+   counts). The burst comes from a process of its own, so its threads do not slow the client
+   that measures.
+4. the resident memory (VmRSS) of each worker after the run                   aim < 120 MB
 
-Usage: .venv/bin/python bench/load.py [--seconds 5] [--clients 8]
+Usage: .venv/bin/python bench/load.py [--seconds 5] [--clients 8] [--burst 200]
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
+import queue
 import socket
 import statistics
 import subprocess
@@ -109,9 +118,10 @@ def token_body() -> bytes:
     return json.dumps({"token": token, "key": JWT_SECRET, "audience": "authenticated"}).encode()
 
 
-def drive(port, method, path, body, clients, seconds, max_requests, expect=200):
+def drive(port, method, path, body, clients, seconds, max_requests, expect=200, stamps=None):
     """Closed-loop load: `clients` threads, each one keep-alive connection, until the time or
-    the request budget runs out. Returns (requests per second, latencies in ms, errors)."""
+    the request budget runs out. Returns (requests per second, latencies in ms, errors); with
+    `stamps` (a list), also appends (monotonic start, latency in ms, ok) of every request."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -122,11 +132,14 @@ def drive(port, method, path, body, clients, seconds, max_requests, expect=200):
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine: list[float] = []
+        starts: list[float] = []
+        oks: list[bool] = []
         while time.monotonic() < stop_at:
             with lock:
                 if budget[0] <= 0:
                     break
                 budget[0] -= 1
+            starts.append(time.monotonic())
             t0 = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -138,12 +151,15 @@ def drive(port, method, path, body, clients, seconds, max_requests, expect=200):
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 ok = False
             mine.append((time.perf_counter() - t0) * 1000)
+            oks.append(ok)
             if not ok:
                 with lock:
                     errors[0] += 1
         conn.close()
         with lock:
             latencies.extend(mine)
+            if stamps is not None:
+                stamps.extend(zip(starts, mine, oks, strict=True))
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     t0 = time.monotonic()
@@ -177,6 +193,82 @@ def server_cpu_seconds(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
     return total
+
+
+def worker_memory(pid: int) -> list[tuple[int, int, int]]:
+    """(pid, VmRSS kB, VmHWM kB) of each of gunicorn's workers (the master's children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0").strip()) != pid:
+            continue
+        rss = int(fields.get("VmRSS", "0 kB").split()[0])
+        hwm = int(fields.get("VmHWM", "0 kB").split()[0])
+        found.append((int(entry), rss, hwm))
+    return sorted(found)
+
+
+class Burst:
+    """`n` probe requests to the black hole, sent at the same instant (each on a connection
+    opened beforehand, released by one barrier). Records when each answer came and whether it
+    was `probe_busy`."""
+
+    def __init__(self, port: int, hole: int, n: int, timeout: float) -> None:
+        self.port, self.n = port, n
+        self.body = json.dumps(
+            {"url": f"postgresql://u:p@127.0.0.1:{hole}/db?sslmode=disable", "timeout": timeout}
+        ).encode()
+        self.barrier = threading.Barrier(n + 1)
+        self.lock = threading.Lock()
+        self.answers: list[tuple[float, str]] = []  # (seconds after the start, verdict code)
+        self.failed = 0
+        self.started_at = 0.0
+        self.threads = [threading.Thread(target=self._one, daemon=True) for _ in range(n)]
+
+    def _one(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.connect()
+            self.barrier.wait()
+            conn.request(
+                "POST",
+                "/api/v1/connection",
+                body=self.body,
+                headers={"Content-Type": "application/json"},
+            )
+            r = conn.getresponse()
+            data = r.read()
+            took = time.monotonic() - self.started_at
+            code = (json.loads(data).get("verdict") or {}).get("code") if r.status == 200 else None
+            with self.lock:
+                self.answers.append((took, str(code or f"HTTP {r.status}")))
+        except (OSError, http.client.HTTPException, ValueError, threading.BrokenBarrierError):
+            with self.lock:
+                self.failed += 1
+        finally:
+            conn.close()
+
+    def open(self) -> None:
+        """Every connection open, every thread waiting to send."""
+        for t in self.threads:
+            t.start()
+        while self.barrier.n_waiting < self.n:
+            time.sleep(0.01)
+
+    def fire(self) -> None:
+        self.started_at = time.monotonic()
+        self.barrier.wait()
+
+    def join(self, limit: float) -> None:
+        end = time.monotonic() + limit
+        for t in self.threads:
+            t.join(max(0.0, end - time.monotonic()))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -237,6 +329,8 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=200_000, help="cap per measurement")
     ap.add_argument("--probes", type=int, default=32, help="probes kept in flight")
     ap.add_argument("--probe-timeout", type=float, default=5.0)
+    ap.add_argument("--burst", type=int, default=200, help="probe requests sent at once")
+    ap.add_argument("--token-rate", type=float, default=200, help="token req/s during the burst")
     args = ap.parse_args()
 
     load1 = os.getloadavg()[0]
@@ -344,6 +438,28 @@ def main() -> int:
                 f"statistics: token mean {statistics.mean(token_lat):.2f} ms, "
                 f"under probes mean {statistics.mean(loaded_lat):.2f} ms"
             )
+            p99s = []
+            for open_loop in (False, True):
+                time.sleep(args.probe_timeout + 1)  # the probes before let go of their slots
+                p99s.append(run_burst(port, hole.port, body, args, open_loop))
+            memory = worker_memory(server.pid)
+            print(
+                "worker memory after the run: "
+                + ", ".join(
+                    f"pid {pid} VmRSS {rss / 1024:.0f} MB (peak {hwm / 1024:.0f} MB)"
+                    for pid, rss, hwm in memory
+                )
+            )
+            most = max((rss for _, rss, _ in memory), default=0) / 1024
+            print(
+                f"largest worker RSS: {most:.0f} MB  "
+                f"(aim < 120 MB: {'met' if most < 120 else 'MISSED'})"
+            )
+            print(
+                f"summary: token p99 while {args.burst} probe requests arrive at once "
+                f"{p99s[0]:.1f} ms closed loop, {p99s[1]:.1f} ms open loop; largest worker RSS "
+                f"{most:.0f} MB"
+            )
         finally:
             server.terminate()
             try:
@@ -352,6 +468,144 @@ def main() -> int:
                 server.kill()
             hole.close()
     return 0
+
+
+def _burst_process(port, hole, n, timeout, ready, go, out) -> None:
+    """The burst from a process of its own: its 200 threads must not take the interpreter lock
+    from the client that measures the token API (monotonic time is the same in both)."""
+    burst = Burst(port, hole, n, timeout)
+    burst.open()
+    ready.set()
+    go.wait()
+    burst.fire()
+    burst.join(timeout + 60)
+    out.put((burst.started_at, burst.answers, burst.failed))
+
+
+class Paced:
+    """Open-loop token requests at a fixed rate from a pool of keep-alive connections. Each
+    latency counts from when its request was due, so a stalled server shows in every request
+    it delayed, not only in the one a closed-loop client was stuck on."""
+
+    def __init__(self, port: int, body: bytes, rate: float, threads: int = 64) -> None:
+        self.port, self.body, self.rate = port, body, rate
+        self.due: queue.Queue[float | None] = queue.Queue()
+        self.samples: list[tuple[float, float, bool]] = []  # (due, ms, ok)
+        self.lock = threading.Lock()
+        self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
+
+    def _work(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Content-Type": "application/json"}
+        while (due := self.due.get()) is not None:
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                conn.request("POST", "/api/v1/token", body=self.body, headers=headers)
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                ok = False
+            with self.lock:
+                self.samples.append((due, (time.monotonic() - due) * 1000, ok))
+        conn.close()
+
+    def run(self, seconds: float) -> None:
+        for t in self.workers:
+            t.start()
+        start = time.monotonic()
+        n = int(seconds * self.rate)
+        for i in range(n):
+            due = start + i / self.rate
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self.due.put(due)
+        for _ in self.workers:
+            self.due.put(None)
+        for t in self.workers:
+            t.join()
+
+
+def run_burst(port: int, hole: int, body: bytes, args, open_loop: bool) -> float:
+    """Token load running, then `args.burst` probe requests to the black hole at once, from a
+    process of their own. Prints what the probes were told and the token API's latency from the
+    burst until the last probe answered. Returns that token p99 in ms.
+
+    Closed loop (`args.clients` clients, each waiting for its answer, as the rest of this
+    bench): a stalled server shows only in the requests the clients were stuck on. Open loop
+    (`args.token_rate` requests a second, latency from when each was due): every request a
+    stall delayed counts."""
+    window = args.probe_timeout + 2.0
+    samples: list[tuple[float, float, bool]] = []  # (start or due, ms, ok)
+    if open_loop:
+        paced = Paced(port, body, args.token_rate)
+        samples = paced.samples
+        load = threading.Thread(target=paced.run, args=(window + 1.0,))
+        how = f"open loop, {args.token_rate:.0f} req/s, latency from when each was due"
+    else:
+        load = threading.Thread(
+            target=drive,
+            args=(port, "POST", "/api/v1/token", body, args.clients, window + 1.0, 10**9),
+            kwargs={"stamps": samples},
+        )
+        how = f"closed loop, {args.clients} clients"
+    mp = multiprocessing.get_context("spawn")
+    ready, go, out = mp.Event(), mp.Event(), mp.Queue()
+    child = mp.Process(
+        target=_burst_process,
+        args=(port, hole, args.burst, args.probe_timeout, ready, go, out),
+    )
+    child.start()
+    if not ready.wait(60):
+        child.kill()
+        raise SystemExit("the burst's connections did not open")
+    load.start()
+    time.sleep(0.5)  # the load is running when the probes arrive
+    go.set()
+    start, answers, failed = out.get(timeout=window + 90)
+    child.join(10)
+    load.join()
+    last = max((t for t, _ in answers), default=window)
+    during = [(ms, ok) for t0, ms, ok in samples if start <= t0 <= start + last]
+    latencies = [ms for ms, _ in during]
+    errors = sum(1 for _, ok in during if not ok)
+    first = min(((t0, ms) for t0, ms, _ in samples if t0 >= start), default=(0.0, float("nan")))
+    busy = sorted(t * 1000 for t, code in answers if code == "probe_busy")
+    ran = [t for t, code in answers if code != "probe_busy"]
+    nan = float("nan")
+    p99 = percentile(latencies, 99) if latencies else nan
+    # The hardest part: while the extra probes are being answered busy.
+    rush_end = (busy[-1] / 1000) if busy else 0.0
+    rush = [ms for t0, ms, _ in samples if start <= t0 <= start + rush_end]
+    print(
+        f"{args.burst} probe requests to the black hole at once: {len(busy)} told probe_busy "
+        f"(p50 {percentile(busy, 50) if busy else nan:.0f} ms, max "
+        f"{busy[-1] if busy else nan:.0f} ms after the burst), {len(ran)} probed "
+        f"(answered within {max(ran, default=nan):.1f} s), {failed} failed"
+    )
+    print(
+        f"  token API ({how}) from the burst until the last probe answered "
+        f"({len(latencies)} requests over {last:.1f} s): "
+        f"p50 {percentile(latencies, 50) if latencies else nan:.2f} ms  p99 {p99:.2f} ms  "
+        f"max {max(latencies, default=nan):.2f} ms  errors {errors}; the first request after "
+        f"the burst took {first[1]:.2f} ms"
+    )
+    if rush:
+        print(
+            f"  of those, the {len(rush)} in the first {rush_end * 1000:.0f} ms, while the busy "
+            f"answers went out: p50 {percentile(rush, 50):.2f} ms  "
+            f"p99 {percentile(rush, 99):.2f} ms  max {max(rush):.2f} ms"
+        )
+    print(
+        f"  token p99 while {args.burst} probe requests arrive at once ({how.split(',')[0]}): "
+        f"{p99:.1f} ms  (aim < 50 ms: {'met' if p99 < 50 else 'MISSED'})"
+    )
+    return p99
 
 
 if __name__ == "__main__":
