@@ -38,12 +38,11 @@ loglevel = os.environ.get("INSPECTOR_LOG_LEVEL", "info")
 def on_starting(server):
     """Check the configuration once, in the master, before any worker starts: a clear message
     and a non-zero exit instead of workers failing one after another."""
-    from dotenv import load_dotenv
-
     from inspector import config
+    from inspector.startup import load_settings
     from inspector.web import logfilter
 
-    load_dotenv()
+    load_settings()  # INSPECTOR_* and SECRET_KEY only: no PG* line of .env reaches a probe
     try:
         config.load()
     except config.ConfigError as exc:

@@ -2,12 +2,12 @@
 
 import sys
 
-from dotenv import load_dotenv
-
 from inspector import create_app
 from inspector.config import ConfigError
+from inspector.startup import load_settings
 
-load_dotenv()
+# The app's settings from .env; its PG* lines stay out of the environment probes run in.
+load_settings()
 try:
     app = create_app()
 except ConfigError as exc:

@@ -1162,7 +1162,9 @@ def _login(
             st.data["params"] = _shown_params(inp, kw)
             if inp.policy.restricted:
                 st.data["pinned"] = sorted(
-                    k for k in (*SHARED_LIBPQ_DEFAULTS, *SHARED_LIBPQ_FORCED) if k in kw
+                    k
+                    for k in (*SHARED_LIBPQ_DEFAULTS, *SHARED_LIBPQ_FORCED)
+                    if k in kw and k not in st.data["params"]
                 )
             if budget.remaining() <= 0:
                 st.detail = "No time left for the login."
@@ -1384,7 +1386,9 @@ def _asyncpg_attempt(
         try:
             if inp.policy.restricted:
                 kwargs = _asyncpg_isolated(inp, opts, hostaddr, tls_offered)
-                how += ", every setting passed explicitly, at the checked address"
+                if inp.driver != "sqlalchemy_asyncpg":
+                    how = "asyncpg.connect(**the settings asyncpg reads from the string)"
+                how += " at the checked address, nothing taken from this server"
             elif inp.driver == "sqlalchemy_asyncpg":
                 kwargs = opts
             else:
@@ -1506,7 +1510,9 @@ def _asyncpg_isolated(
             "ssl": _asyncpg_ssl(inp, mode, tls_offered, params.ssl),
             "direct_tls": params.ssl_negotiation == connect_utils.SSLNegotiation.direct,
             "server_settings": params.server_settings,
-            "target_session_attrs": params.target_session_attrs,
+            "target_session_attrs": getattr(
+                params.target_session_attrs, "value", params.target_session_attrs
+            ),
             "gsslib": params.gsslib,
         }
         if params.krbsrvname:
@@ -1555,18 +1561,47 @@ async def _asyncpg_connect(args: tuple[Any, ...], kwargs: dict[str, Any], timeou
             await asyncio.sleep(0)
 
 
+class _TrackingLoop(asyncio.SelectorEventLoop):
+    """An event loop that remembers every transport it makes, so that none outlives it: a
+    driver that gives up on a login (or a TLS shutdown the server never answers) may leave a
+    transport closing when the attempt ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transports: list[asyncio.BaseTransport] = []
+
+    async def create_connection(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        transport, protocol = await super().create_connection(*args, **kwargs)
+        self.transports.append(transport)
+        return transport, protocol
+
+    async def start_tls(self, transport: Any, *args: Any, **kwargs: Any) -> Any:
+        tls = await super().start_tls(transport, *args, **kwargs)
+        if tls is not None:
+            self.transports.append(tls)
+        return tls
+
+    def abort_transports(self) -> None:
+        for transport in reversed(self.transports):
+            with suppress(Exception):
+                transport.abort()  # type: ignore[attr-defined]
+        for _ in range(3):  # the sockets close on the loop's next turns
+            self.run_until_complete(asyncio.sleep(0))
+
+
 def _run_async(coro: Any, limit: float) -> Any:
     """Run a coroutine on a private event loop in a thread abandoned after `limit` seconds."""
     box: dict[str, Any] = {}
 
     def target() -> None:
-        loop = asyncio.new_event_loop()
+        loop = _TrackingLoop()
         try:
             box["value"] = loop.run_until_complete(coro)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
         finally:
             with suppress(Exception):
+                loop.abort_transports()
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
