@@ -239,6 +239,75 @@ def test_shared_probe_never_opens_a_pasted_file(account, rec_peer, tmp_path, dri
         assert "never opens a file named in a pasted string" in f.detail
 
 
+def _libpq_conndefaults() -> list[tuple[str, str | None]]:
+    """(keyword, environment variable) of every option the bundled libpq knows, from libpq's
+    own PQconndefaults()."""
+    import ctypes
+
+    import psycopg2
+
+    libs = Path(psycopg2.__file__).parent.parent / "psycopg2_binary.libs"
+    lib = ctypes.CDLL(str(next(libs.glob("libpq-*.so*"))))
+
+    class Option(ctypes.Structure):
+        _fields_ = [
+            ("keyword", ctypes.c_char_p),
+            ("envvar", ctypes.c_char_p),
+            ("compiled", ctypes.c_char_p),
+            ("val", ctypes.c_char_p),
+            ("label", ctypes.c_char_p),
+            ("dispchar", ctypes.c_char_p),
+            ("dispsize", ctypes.c_int),
+        ]
+
+    lib.PQconndefaults.restype = ctypes.POINTER(Option)
+    lib.PQconninfoFree.argtypes = [ctypes.POINTER(Option)]
+    options = lib.PQconndefaults()
+    out, i = [], 0
+    while options[i].keyword:
+        env = options[i].envvar
+        out.append((options[i].keyword.decode(), env.decode() if env else None))
+        i += 1
+    lib.PQconninfoFree(options)
+    return out
+
+
+def test_shared_login_sets_every_keyword_libpq_would_take_from_the_environment():
+    """A libpq upgrade that adds a PG* variable fails here until the probe pins it."""
+    from inspector.connections import probe
+
+    from_string = {"user", "password", "dbname", "host", "hostaddr", "port", "connect_timeout"}
+    pinned = {*probe.SHARED_LIBPQ_DEFAULTS, *probe.SHARED_LIBPQ_FORCED, "require_auth"}
+    with_env = {kw for kw, env in _libpq_conndefaults() if env}
+    assert with_env - pinned - from_string == {"service"}  # a file option: never passed
+
+
+def test_shared_probe_refuses_to_log_in_while_pgservice_is_set(account, rec_peer, monkeypatch):
+    _write(account.home / ".pg_service.conf", f"[server]\npassword={ENV_SECRET}\n")
+    monkeypatch.setenv("PGSERVICE", "server")
+    report = _probe(_url(rec_peer, "psycopg2"), "psycopg2", ca=rec_peer.ca_pem)
+    assert rec_peer.logins == []
+    assert report.verdict["code"] == "probe_blocked" and report.verdict["step"] == "connect"
+    assert "PGSERVICE" in report.verdict["fix"]
+
+
+@pytest.mark.parametrize(
+    ("pasted", "sent"),
+    [
+        ("", "!gss,!sspi"),
+        ("!md5", "!md5,!gss,!sspi"),
+        ("!gss", "!gss,!sspi"),
+        ("scram-sha-256,gss", "scram-sha-256"),
+        ("gss", "none"),
+        ("password", "password"),
+    ],
+)
+def test_shared_login_never_offers_the_servers_kerberos_credentials(pasted, sent):
+    from inspector.connections.probe import _without_server_credentials
+
+    assert _without_server_credentials(pasted) == sent
+
+
 # --- shared mode: asyncpg keeps the URL's port -------------------------------------------------
 
 
