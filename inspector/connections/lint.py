@@ -11,6 +11,7 @@ findings cannot tell which files exist on the machine running the inspector.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
@@ -204,6 +205,7 @@ class _Without:
         return getattr(self._module, name)
 
 
+@functools.cache
 def _string_only_parser() -> Any:
     """asyncpg's own `_parse_connect_dsn_and_args`, its helpers re-bound to globals in which the
     environment is empty, there is no home directory and no OS user name: so it reads only what
@@ -222,9 +224,6 @@ def _string_only_parser() -> Any:
             ns[name] = fn
     ns["_dot_postgresql_path"] = lambda filename: None
     return ns["_parse_connect_dsn_and_args"]
-
-
-_PARSE_STRING_ONLY = _string_only_parser()
 
 
 def _asyncpg_parse(**kwargs: Any):
@@ -250,7 +249,7 @@ def _asyncpg_parse(**kwargs: Any):
     )
     wanted = inspect.signature(connect_utils._parse_connect_dsn_and_args).parameters
     args.update(kwargs)
-    return _PARSE_STRING_ONLY(**{k: v for k, v in args.items() if k in wanted})
+    return _string_only_parser()(**{k: v for k, v in args.items() if k in wanted})
 
 
 def asyncpg_dsn(p: ParsedConnection) -> str:

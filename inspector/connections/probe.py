@@ -1094,7 +1094,7 @@ def _client_cert_source(kw: dict[str, Any], mode: str) -> list[Finding]:
         default = _dot_postgresql("postgresql.crt")
         if default is None:
             return []
-        cert, origin = default, "libpq's default place"
+        cert, origin = default, "libpq's default path"
     if not cert.is_file():
         return []
     if kw.get("sslkey"):
