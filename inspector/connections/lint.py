@@ -253,7 +253,10 @@ def _asyncpg_parse(**kwargs: Any):
 
 
 def asyncpg_dsn(p: ParsedConnection) -> str:
-    """The URI as asyncpg gets it, without the options that name files."""
+    """The URI as asyncpg gets it, without the options that name files. asyncpg takes URIs
+    only: a key=value string goes as it is, for asyncpg's own refusal."""
+    if "://" not in p.text:
+        return p.text
     return _authority_text(p) + _query_text(p, drop=FILE_PARAMS)
 
 
