@@ -537,7 +537,9 @@ class _Check:
         if self.probe and urls:
             reports = self._probe_all(urls)
         else:
-            reports = {url: inspect_connection(url, probe=False) for url in urls}
+            reports = {
+                url: inspect_connection(url, probe=False, policy=self.policy) for url in urls
+            }
         for var in self.pending:
             report = reports[var.value.strip()]
             var.conn = report
@@ -580,7 +582,7 @@ class _Check:
         from inspector.connections import inspect_connection
 
         def not_probed(detail: str):
-            static = inspect_connection(url, probe=False)
+            static = inspect_connection(url, probe=False, policy=self.policy)
             return static.with_probe_refused(conn_codes.PROBE_BUSY, detail)
 
         def too_late() -> bool:
