@@ -491,6 +491,7 @@ class Paced:
         self.port, self.body, self.rate = port, body, rate
         self.due: queue.Queue[float | None] = queue.Queue()
         self.samples: list[tuple[float, float, bool]] = []  # (due, ms, ok)
+        self.sent_late: dict[float, float] = {}  # due -> ms from due to sent (the client's lag)
         self.lock = threading.Lock()
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
 
@@ -501,6 +502,7 @@ class Paced:
             wait = due - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
+            sent = time.monotonic()
             try:
                 conn.request("POST", "/api/v1/token", body=self.body, headers=headers)
                 r = conn.getresponse()
@@ -512,6 +514,7 @@ class Paced:
                 ok = False
             with self.lock:
                 self.samples.append((due, (time.monotonic() - due) * 1000, ok))
+                self.sent_late[due] = (sent - due) * 1000
         conn.close()
 
     def run(self, seconds: float) -> None:
@@ -542,6 +545,7 @@ def run_burst(port: int, hole: int, body: bytes, args, open_loop: bool) -> float
     stall delayed counts."""
     window = args.probe_timeout + 2.0
     samples: list[tuple[float, float, bool]] = []  # (start or due, ms, ok)
+    paced = None
     if open_loop:
         paced = Paced(port, body, args.token_rate)
         samples = paced.samples
@@ -600,6 +604,17 @@ def run_burst(port: int, hole: int, body: bytes, args, open_loop: bool) -> float
             f"  of those, the {len(rush)} in the first {rush_end * 1000:.0f} ms, while the busy "
             f"answers went out: p50 {percentile(rush, 50):.2f} ms  "
             f"p99 {percentile(rush, 99):.2f} ms  max {max(rush):.2f} ms"
+        )
+    if paced is not None and latencies:
+        # On a machine the server saturates, the load generator itself sends late: how much of
+        # the latency is that, and how much the server's (from sending to the answer).
+        lag = [paced.sent_late[t0] for t0, _, _ in samples if start <= t0 <= start + last]
+        served = [ms - paced.sent_late[t0] for t0, ms, _ in samples if start <= t0 <= start + last]
+        print(
+            f"  of that latency, the load generator's own lag in sending: p99 "
+            f"{percentile(lag, 99):.2f} ms  max {max(lag):.2f} ms; from sending to the answer: "
+            f"p50 {percentile(served, 50):.2f} ms  p99 {percentile(served, 99):.2f} ms  "
+            f"max {max(served):.2f} ms"
         )
     print(
         f"  token p99 while {args.burst} probe requests arrive at once ({how.split(',')[0]}): "
