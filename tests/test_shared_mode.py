@@ -455,8 +455,13 @@ def test_probes_are_rate_limited_per_client(make_app):
     hdrs = {"X-Forwarded-User": "ana", "X-Forwarded-For": "198.51.100.1"}
     assert c.post("/connection", data={"url": BLOCKED_URL}, headers=hdrs).status_code == 429
     assert c.post("/", data={"text": BLOCKED_URL}, headers=hdrs).status_code == 429
+    env = {"text": f"DATABASE_URL={BLOCKED_URL}", "probe": True}
+    assert post("ana", "/api/v1/env", env).status_code == 429
+    assert c.post("/env", data={**env, "probe": "y"}, headers=hdrs).status_code == 429
     # What cannot probe is not counted against it.
     assert post("ana", "/api/v1/env", {"text": "A=1"}).status_code == 200
+    assert post("ana", "/api/v1/env", {**env, "probe": False}).status_code == 200
+    assert c.post("/env", data={"text": env["text"]}, headers=hdrs).status_code == 200
     assert post("ana", "/api/v1/token", {"token": "eyJhbGciOiJIUzI1NiJ9.e30.x"}).status_code == 200
     assert post("ana", body={"url": BLOCKED_URL, "probe": False}).status_code == 200
     # Another client has its own budget.

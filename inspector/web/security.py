@@ -57,6 +57,7 @@ INSPECT_BLUEPRINTS = frozenset({"home", "token", "connection", "env", "api"})
 # Endpoints whose POSTs may reach the network: a tighter budget (INSPECTOR_RATE_LIMIT).
 CONNECTION_ENDPOINTS = frozenset({"connection.page", "api.api_connection"})
 TOKEN_ENDPOINTS = frozenset({"token.page", "api.api_token"})
+ENV_ENDPOINTS = frozenset({"env.page", "api.api_env"})
 PASTE_ENDPOINT = "home.index"
 LOGIN_ENDPOINT = "auth.login"
 # Names in the configured .env whose values are secrets to keep out of logs.
@@ -285,10 +286,15 @@ def _field(name: str) -> Any:
 
 def may_probe() -> bool:
     """Whether this request may send packets out: a connection diagnosis (unless the JSON asks
-    for `probe: false`), a token checked against a JWKS URL, a pasted connection string."""
+    for `probe: false`), a token checked against a JWKS URL, a .env checked live, a pasted
+    connection string."""
     endpoint = request.endpoint or ""
     if endpoint in CONNECTION_ENDPOINTS:
         return _field("probe") is not False
+    if endpoint in ENV_ENDPOINTS:
+        probe = _field("probe")
+        # JSON: `true`; the form's checkbox: any value WTForms' BooleanField reads as true.
+        return probe is True if request.is_json else probe not in (None, "", "false")
     if endpoint in TOKEN_ENDPOINTS:
         from inspector.tokens import needs_fetch
 
