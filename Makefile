@@ -21,8 +21,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# FLASK_SKIP_DOTENV: flask would export every line of .env (PGPASSWORD too) before wsgi runs;
+# wsgi.py takes only the app's own settings from it (inspector/startup.py).
 run: $(VENV)/.installed
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	FLASK_SKIP_DOTENV=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 system-deps:
 	@bash scripts/ensure-system-deps.sh

@@ -66,15 +66,12 @@ class _Group(click.Group):
 
 
 def app_from_environment() -> Flask:
-    """The app `make run` serves: `.env` (found from the working directory up, as the `flask`
-    command finds it) loaded into the environment, real variables winning; then create_app()."""
-    from dotenv import find_dotenv, load_dotenv
-
+    """The app `make run` serves: the app's own settings of the `.env` (found from the working
+    directory up) in the environment, real variables winning; then create_app()."""
     from inspector import create_app
+    from inspector.startup import load_settings
 
-    path = find_dotenv(usecwd=True)
-    if path:
-        load_dotenv(path)
+    load_settings()
     return create_app()
 
 
@@ -337,8 +334,6 @@ def conn_command(
         policy=netpolicy.from_settings(current_app.config),
     )
     emit(report, as_json, _conn_lines)
-
-
 
 
 def _conn_lines(report) -> list[str]:

@@ -536,13 +536,31 @@ def test_wsgi_exports_only_the_apps_settings_from_dotenv(tmp_path, rec_peer):
     assert ENV_SECRET not in json.dumps(out["report"])
 
 
-def test_gunicorn_keeps_dotenv_pg_variables_from_the_probe(tmp_path, rec_peer):
-    """The real team server, started in a directory with a real .env. Local mode, where a probe
-    does take PGPASSWORD from the environment: so if gunicorn (master or worker) exported the
-    .env's PGPASSWORD, the peer would receive it."""
+def _serve_command(how: str, tmp_path: Path, port: int) -> list[str]:
+    venv_bin = Path(sys.executable).parent
+    if how == "gunicorn":
+        # Deployed as a team would: the config file beside the .env, the server started there.
+        conf = _write(tmp_path / "gunicorn.conf.py", (ROOT / "gunicorn.conf.py").read_text())
+        return [str(venv_bin / "gunicorn"), "-c", str(conf), "wsgi:app"]
+    if how == "make run":
+        make = subprocess.run(
+            ["make", "-n", "--no-print-directory", "-C", str(ROOT), "run"]
+            + [f"PORT={port}", f"VENV={venv_bin.parent}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return ["sh", "-c", make]  # the Makefile's own line, run from the .env's directory
+    return [sys.executable, "-m", "inspector", "serve", "--port", str(port)]
+
+
+@pytest.mark.parametrize("how", ["gunicorn", "make run", "inspector serve"])
+def test_servers_keep_dotenv_pg_variables_from_the_probe(tmp_path, rec_peer, how):
+    """The real servers, started in a directory with a real .env. Local mode, where a probe
+    does take PGPASSWORD from the environment: so if the server (gunicorn's master or worker,
+    `flask run`'s own .env loading, the `inspector` command) exported the .env's PGPASSWORD,
+    the peer would receive it."""
     _write(tmp_path / ".env", f"PGPASSWORD={ENV_SECRET}\nPGUSER=dotenv-user\n")
-    # Deployed as a team would: the config file beside the .env, the server started there.
-    conf = _write(tmp_path / "gunicorn.conf.py", (ROOT / "gunicorn.conf.py").read_text())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -555,7 +573,7 @@ def test_gunicorn_keeps_dotenv_pg_variables_from_the_probe(tmp_path, rec_peer):
         "INSPECTOR_ACCESS_LOG": "",
     }
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(conf), "wsgi:app"],
+        _serve_command(how, tmp_path, port),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -568,8 +586,8 @@ def test_gunicorn_keeps_dotenv_pg_variables_from_the_probe(tmp_path, rec_peer):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                assert proc.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, f"{how} did not start"
+                assert proc.poll() is None, f"{how} exited"
                 time.sleep(0.1)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
         body = json.dumps({"url": rec_peer.url("alice"), "driver": "asyncpg"})
