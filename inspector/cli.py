@@ -136,7 +136,7 @@ def env_command(file_: str | None, as_json: bool, probe: bool) -> None:
 
     from flask import current_app
 
-    from inspector.envcheck import inspect_env
+    from inspector.env import inspect_env
 
     timeout = float(current_app.config["INSPECTOR_PROBE_TIMEOUT"])
     if file_ == "-":

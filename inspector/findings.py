@@ -2,7 +2,7 @@
 
 Each finding code is defined once, with its severity, title and default fix, by `define()` in the
 catalog module of its inspector (`inspector/tokens/codes.py`, `inspector/connections/codes.py`,
-`inspector/envcodes.py`). Code elsewhere refers to a code by its name and builds a `Finding` with
+`inspector/env/codes.py`). Code elsewhere refers to a code by its name and builds a `Finding` with
 `make()`. `catalog()` gathers every code, e.g. for the README's table.
 """
 
@@ -59,7 +59,7 @@ _CATALOG: dict[str, Code] = {}
 CATALOG_MODULES = (
     "inspector.tokens.codes",
     "inspector.connections.codes",
-    "inspector.envcodes",
+    "inspector.env.codes",
 )
 
 

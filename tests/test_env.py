@@ -17,16 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspector import supabase
-from inspector.envcheck import (
-    ROLE_ANON,
-    ROLE_DB_URL,
-    ROLE_JWT_SECRET,
-    ROLE_SERVICE,
-    ROLE_URL,
-    inspect_env,
-    mask_value,
-    role_for_name,
-)
+from inspector.env import inspect_env, mask_value, role_for_name
+from inspector.env.service import ROLE_ANON, ROLE_DB_URL, ROLE_JWT_SECRET, ROLE_SERVICE, ROLE_URL
 from inspector.findings import catalog
 
 REF_A = "abcdefghijklmnopqrst"

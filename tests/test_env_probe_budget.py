@@ -11,7 +11,7 @@ from contextlib import ExitStack, suppress
 
 import pytest
 
-from inspector.envcheck import ENV_PROBES_AT_ONCE, inspect_env
+from inspector.env import ENV_PROBES_AT_ONCE, inspect_env
 from inspector.web.limits import probe_slot
 from tests.fixtures.servers import Peer, _serve
 

@@ -232,7 +232,7 @@ def env_texts(draw) -> str:
 @FUZZ
 @given(text=st.one_of(pasted, env_texts()))
 def test_inspect_env_never_raises(text):
-    from inspector.envcheck import inspect_env
+    from inspector.env import inspect_env
 
     report = inspect_env(text, probe=False, policy=NOWHERE)
     _assert_report(report)

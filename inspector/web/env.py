@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired
 
-from inspector.envcheck import EnvReport, inspect_env
+from inspector.env import EnvReport, inspect_env
 from inspector.web import api
 from inspector.web.limits import current_policy, probe_timeout, slots
 

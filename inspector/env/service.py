@@ -26,7 +26,7 @@ from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 from dotenv.variables import Variable, parse_variables
 
-from inspector import envcodes as C
+from inspector.env import codes as C
 from inspector import supabase
 from inspector.findings import Finding, Severity, has_errors, make, ordered
 from inspector.netpolicy import LOCAL, ProbePolicy
