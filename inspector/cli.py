@@ -52,7 +52,7 @@ class _Group(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
-        from inspector.config import ConfigError
+        from inspector.errors import ConfigError
 
         try:
             return super().invoke(ctx)

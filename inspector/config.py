@@ -11,11 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from inspector import netpolicy
-
-
-class ConfigError(Exception):
-    """The configuration cannot work (e.g. shared mode without a secret key or an access gate)."""
-
+from inspector.errors import ConfigError  # also config.ConfigError (wsgi.py, gunicorn)
 
 DEFAULTS: dict[str, Any] = {
     "INSPECTOR_MODE": "local",

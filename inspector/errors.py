@@ -3,15 +3,22 @@ finding in a report); these are the failures that stop a job from being done at 
 
     InspectorError
      ├── ConfigError                   the settings cannot work (start-up refuses: exit 3)
-     ├── ProbeCapacityError            every probe slot is taken (page and JSON: 503 busy)
+     ├── ProbeCapacityError            every probe slot is taken (503 busy)
      ├── ConfiguredSecretRefusedError  shared mode may not use the server's own secrets (403)
      └── ApiError                      a request an endpoint cannot read (400, or its own status)
 
 Each carries the HTTP status and the JSON error code it maps to; `web/errors.py` turns any of
-them into a page or a JSON error in one place, so views never catch them.
+them into a page or a JSON error (`{"error": {"code", "message"}}`) in one place, so views never
+catch them.
+
+Not in the tree, on purpose: `tokens.fetch.JWKSFetchError` and `netpolicy.ProbeBlockedError`.
+They never leave their inspector: the service turns them into findings (`jwks_fetch_failed`,
+`jwks_fetch_blocked`, `probe_blocked`) and the job is done all the same.
 """
 
 from __future__ import annotations
+
+BUSY_MESSAGE = "too many probes are running: try again in a few seconds"
 
 
 class InspectorError(Exception):
@@ -38,9 +45,12 @@ class ProbeCapacityError(InspectorError):
     status = 503
     code = "busy"
 
+    def __init__(self, message: str = BUSY_MESSAGE):
+        super().__init__(message)
+
 
 class ConfiguredSecretRefusedError(InspectorError):
-    """Shared mode: verifying with the server's configured secrets is not allowed."""
+    """Shared mode without INSPECTOR_ALLOW_CONFIGURED_SECRETS: the server's secret stays unused."""
 
     status = 403
     code = "forbidden"

@@ -17,8 +17,9 @@ from wtforms.validators import NumberRange, Optional
 
 from inspector.connections import MAX_TIMEOUT, ConnectionReport, inspect_connection, static_report
 from inspector.connections.lint import DRIVERS
+from inspector.errors import BUSY_MESSAGE
 from inspector.web import api
-from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
+from inspector.web.limits import current_policy, probe_timeout, slots
 
 bp = Blueprint("connection", __name__)
 PROBE_MARK = "probe_field_shown"
@@ -101,22 +102,24 @@ def run_inspection(
     timeout: float | None,
     probe: bool,
 ) -> ConnectionReport:
-    """inspect_connection with this site's policy and bounds; a live probe takes a slot."""
-    common = dict(password=password or None, driver=driver, ca=ca or "certifi")
+    """inspect_connection with this site's policy and bounds; a live probe takes a slot (when
+    every slot is taken, the static report says `probe_busy`)."""
+    password, ca = password or None, ca or "certifi"
     if not probe:
-        return inspect_connection(url, probe=False, **common)
-    try:
-        with probe_slot():
+        return inspect_connection(url, password=password, driver=driver, ca=ca, probe=False)
+    with slots().hold() as held:
+        if held:
             return inspect_connection(
                 url,
+                password=password,
+                driver=driver,
+                ca=ca,
                 probe=True,
                 timeout=probe_timeout(timeout),
                 policy=current_policy(),
-                **common,
             )
-    except ProbeCapacityError as exc:
-        static = inspect_connection(url, probe=False, **common)
-        return static.with_probe_refused("probe_busy", f"Not probed: {exc}.")
+    static = inspect_connection(url, password=password, driver=driver, ca=ca, probe=False)
+    return static.with_probe_refused("probe_busy", f"Not probed: {BUSY_MESSAGE}.")
 
 
 def _render(form: ConnectionForm, report: ConnectionReport | None):

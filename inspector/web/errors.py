@@ -1,12 +1,21 @@
-"""Known failures mapped to pages (or JSON under /api/) in one place. No catch-all."""
+"""Known failures mapped to pages (or JSON under /api/) in one place. No catch-all.
+
+Every `InspectorError` (inspector/errors.py) answers with its own status, code and message; an
+HTTP error (404, 413, 429, ...) with the plain words below; a CSRF failure and an untrusted Host
+with their own. Views never catch any of them.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from inspector.errors import InspectorError
+from inspector.vocabulary import ICONS
 from inspector.web.api import error_response
 from inspector.web.security import UntrustedHostError
 
@@ -22,13 +31,45 @@ _MESSAGES = {
     503: ("busy", "Too many probes are running: try again in a few seconds."),
 }
 
+# What to do next, by status (pages only; the JSON's message is enough for a program).
+_FIXES = {
+    413: "paste only the token, the connection string or the `.env` lines that matter.",
+    400: "reload the page and send the form again.",
+    429: "wait a minute, then send again.",
+    405: "open the page and use its form.",
+    503: "wait a few seconds, then send again.",
+}
+# Statuses that are the visitor's detour rather than a failure: shown as a warning.
+_DETOURS = frozenset({404, 405, 429})
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    """What errors/error.html shows: decided here, formatted there."""
+
+    status: int
+    code: str
+    message: str
+    fix: str | None
+
+    @property
+    def tone(self) -> str:
+        return "warning" if self.status in _DETOURS else "failed"
+
+    @property
+    def icon(self) -> str:
+        return ICONS["warning"] if self.status in _DETOURS else ICONS["error"]
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(status: int, message: str | None = None):
-    code, default = _MESSAGES.get(status, ("error", "The request failed."))
+def _render(
+    status: int, message: str | None = None, code: str | None = None
+) -> tuple[str, int] | Response:
+    known_code, default = _MESSAGES.get(status, ("error", "The request failed."))
+    code = code or known_code
     text = message or default
     if status == 413:
         limit = request.environ.get("inspector.max_body") or _max_body()
@@ -41,7 +82,8 @@ def _render(status: int, message: str | None = None):
         request_ctx.url_adapter = current_app.url_map.bind(
             "localhost", script_name=request.root_path or "/", url_scheme=request.scheme
         )
-    return render_template("errors/error.html", status=status, code=code, message=text), status
+    error = ErrorPage(status, code, text, _FIXES.get(status))
+    return render_template("errors/error.html", error=error), status
 
 
 def _untrusted_host_message(name: str) -> str:
@@ -58,22 +100,27 @@ def _untrusted_host_message(name: str) -> str:
 
 
 def _max_body() -> int:
-    from flask import current_app
-
     return int(current_app.config.get("INSPECTOR_MAX_BODY", 0))
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(InspectorError)
+    def _inspector_error(exc: InspectorError) -> tuple[str, int] | Response:
+        message = exc.message
+        if not _wants_json() and message:
+            message = message[0].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        return _render(exc.status, message, exc.code)
+
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):
+    def _csrf(exc: CSRFError) -> tuple[str, int] | Response:
         return _render(400, "The form expired or was sent from another site: reload the page.")
 
     @app.errorhandler(UntrustedHostError)
-    def _untrusted_host(exc: UntrustedHostError):
+    def _untrusted_host(exc: UntrustedHostError) -> tuple[str, int] | Response:
         return _render(421, _untrusted_host_message(exc.host))
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> tuple[str, int] | Response:
         status = exc.code or 400
         # Werkzeug's own descriptions never contain input, but keep our plain texts.
         return _render(status)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from flask import current_app
 
 from inspector import netpolicy
+from inspector.errors import ProbeCapacityError
 
 _lock = threading.Lock()
 _EXTENSION = "inspector.probe_slots"
@@ -21,10 +22,6 @@ _EXTENSION = "inspector.probe_slots"
 # once and their threads go back to serving pages (issue 9: 200 probes arriving together once
 # held every thread for seconds).
 SLOT_WAIT = 0.25
-
-
-class ProbeCapacityError(Exception):
-    """Every probe slot is busy."""
 
 
 class ProbeSlots:
@@ -86,7 +83,7 @@ def probe_slot(wait: float = SLOT_WAIT) -> Iterator[None]:
     """Hold one probe slot for the duration; ProbeCapacityError if none is free in time."""
     with slots().hold(wait) as held:
         if not held:
-            raise ProbeCapacityError("too many probes are running: try again in a few seconds")
+            raise ProbeCapacityError()
         yield
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import (
     Flask,
@@ -32,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inspector.config import LOCAL_HOSTS
 from inspector.configured import configured_values
+from inspector.errors import ApiError
 from inspector.web import logfilter
 
 CSP = (
@@ -194,14 +195,12 @@ def _gate():
         abort(401)
     if not current_app.config.get("INSPECTOR_ACCESS_PASSWORD"):
         # Trusted-header mode: only the team's sign-in proxy lets people in.
-        message = (
+        raise ApiError(
             "This team site is reached through your organisation's sign-in: open it by its "
-            "usual address, not directly."
+            "usual address, not directly.",
+            status=401,
+            code="unauthorized",
         )
-        page = render_template(
-            "errors/error.html", status=401, code="unauthorized", message=message
-        )
-        return page, 401
     target = request.path if request.method == "GET" else None
     if target and request.headers.get("Sec-Fetch-Site") == "cross-site":
         # A link from another site (chat, a ticket): the browser withheld the SameSite=Strict
@@ -211,11 +210,9 @@ def _gate():
     return redirect(url_for(LOGIN_ENDPOINT, next=auth.safe_next(target)))
 
 
-def _bad_json(message: str):
+def _bad_json(message: str) -> NoReturn:
     if request.path.startswith("/api/"):
-        from inspector.web.api import error_response
-
-        return error_response("bad_request", message, 400)
+        raise ApiError(message)
     abort(400)
 
 

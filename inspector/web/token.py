@@ -8,30 +8,37 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, replace
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from inspector import supabase
 from inspector.configured import configured_values
+from inspector.errors import BUSY_MESSAGE, ApiError, ConfiguredSecretRefusedError
 from inspector.tokens import MAX_LEEWAY, TokenReport, inspect_token, needs_fetch
-from inspector.tokens.classify import KIND_LABELS
+from inspector.vocabulary import TokenKind
 from inspector.web import api
-from inspector.web.limits import ProbeCapacityError, current_policy, probe_slot, probe_timeout
+from inspector.web.limits import current_policy, probe_slot, probe_timeout, slots
 
 bp = Blueprint("token", __name__)
 
+# A pasted text of these kinds is a secret (or not a token at all): never sent back into the form.
 SECRET_KINDS = frozenset(
     {
-        "supabase_secret_key",
-        "supabase_refresh_token",
-        "supabase_access_token_personal",
-        "jwt_secret",
-        "connection_string",
-        "unknown",
+        TokenKind.SUPABASE_SECRET_KEY,
+        TokenKind.SUPABASE_REFRESH_TOKEN,
+        TokenKind.SUPABASE_ACCESS_TOKEN_PERSONAL,
+        TokenKind.JWT_SECRET,
+        TokenKind.CONNECTION_STRING,
+        TokenKind.UNKNOWN,
     }
+)
+REFUSED_MESSAGE = (
+    "this shared site does not verify with its own SUPABASE_JWT_SECRET "
+    "(INSPECTOR_ALLOW_CONFIGURED_SECRETS is off): paste the key instead"
 )
 
 
@@ -64,10 +71,6 @@ class TokenForm(FlaskForm):
     )
 
 
-class ConfiguredSecretRefusedError(Exception):
-    """Shared mode without INSPECTOR_ALLOW_CONFIGURED_SECRETS: the server's secret stays unused."""
-
-
 def configured_allowed() -> bool:
     cfg = current_app.config
     return cfg["INSPECTOR_MODE"] == "local" or bool(cfg["INSPECTOR_ALLOW_CONFIGURED_SECRETS"])
@@ -85,55 +88,73 @@ def configured_secret_available() -> bool:
 
 
 def _configured_secret(requested: bool) -> tuple[str | None, str | None]:
-    """(secret, JWKS URL) when asked for; secret '' = asked, none configured."""
+    """(secret, JWKS URL) when asked for; secret '' = asked, none configured.
+    ConfiguredSecretRefusedError (403) when this site may not use them."""
     if not requested:
         return None, None
     if not configured_allowed():
-        raise ConfiguredSecretRefusedError(
-            "this shared site does not verify with its own SUPABASE_JWT_SECRET "
-            "(INSPECTOR_ALLOW_CONFIGURED_SECRETS is off): paste the key instead"
-        )
+        raise ConfiguredSecretRefusedError(REFUSED_MESSAGE)
     secret, jwks_url = _configured()
     return secret or "", jwks_url
 
 
-def run_inspection(
-    token: str,
-    key: str | None,
-    audience: str | None,
-    project: str | None,
-    leeway: float | None,
-    configured_secret: str | None,
-    configured_jwks_url: str | None = None,
-) -> TokenReport:
-    """inspect_token with this site's probe policy; a JWKS URL takes a probe slot."""
-    kwargs = dict(
-        key=key or None,
-        audience=audience or None,
-        project=project or None,
-        leeway=leeway or 0,
-        configured_secret=configured_secret,
-        configured_jwks_url=configured_jwks_url,
+@dataclass(frozen=True)
+class TokenRequest:
+    """What the form or the JSON body asks for: inspect_token's arguments, read and typed."""
+
+    token: str
+    key: str | None = None
+    audience: str | None = None
+    project: str | None = None
+    leeway: float | None = None
+    configured_secret: str | None = None
+    configured_jwks_url: str | None = None
+
+    @property
+    def fetches(self) -> bool:
+        """Inspecting it reads a JWKS URL (the key given, or the configured project's)."""
+        return bool(self.configured_jwks_url) or needs_fetch(self.key)
+
+    def offline(self) -> TokenRequest:
+        """The same request without the key and the configured JWKS URL: nothing is fetched."""
+        return replace(self, key=None, configured_jwks_url=None)
+
+
+def _inspect(req: TokenRequest) -> TokenReport:
+    return inspect_token(
+        req.token,
+        key=req.key or None,
+        audience=req.audience or None,
+        project=req.project or None,
+        leeway=req.leeway or 0,
+        configured_secret=req.configured_secret,
+        configured_jwks_url=req.configured_jwks_url,
         policy=current_policy(),
         fetch_timeout=min(probe_timeout(None), 5.0),
     )
-    if configured_jwks_url or needs_fetch(key):
-        with probe_slot():
-            return inspect_token(token, **kwargs)
-    return inspect_token(token, **kwargs)
 
 
-def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
+def run_inspection(req: TokenRequest) -> TokenReport:
+    """inspect_token with this site's probe policy; a fetch takes a probe slot
+    (ProbeCapacityError, the API's 503 `busy`, when none is free)."""
+    if not req.fetches:
+        return _inspect(req)
+    with probe_slot():
+        return _inspect(req)
+
+
+def _render(form: TokenForm, report: TokenReport | None, status: int = 200) -> tuple[str, int]:
     # The key is described by the report, never repeated; a URL (fetched) is not a secret.
     if not needs_fetch(form.key.data):
         form.key.data = ""
     # A secret pasted into the token box (an sb_secret_ key, a JWT secret, a connection string
     # with its password...) is not sent back either: the report says what it was. Not inspected
     # (another field failed validation): judged all the same (offline: no key is used).
-    if report is None and (form.token.data or "").strip():
+    kind: str | None = None
+    if report is not None:
+        kind = report.kind
+    elif (form.token.data or "").strip():
         kind = inspect_token(form.token.data).kind
-    else:
-        kind = report.kind if report is not None else None
     if kind in SECRET_KINDS:
         form.token.data = ""
     return (
@@ -141,7 +162,6 @@ def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
             "token/page.html",
             form=form,
             report=report,
-            kind_labels=KIND_LABELS,
             show_configured=configured_secret_available(),
         ),
         status,
@@ -149,28 +169,34 @@ def _render(form: TokenForm, report: TokenReport | None, status: int = 200):
 
 
 def _inspect_form(form: TokenForm) -> TokenReport:
-    try:
-        configured = _configured_secret(bool(form.use_configured_secret.data))
-    except ConfiguredSecretRefusedError as exc:
-        form.use_configured_secret.errors = [str(exc)]
-        configured = (None, None)
-    args = (
+    """The page's inspection. What the API refuses, the page explains beside its field and
+    inspects without it: the configured secret where it is not allowed, a JWKS URL while every
+    probe slot is taken."""
+    requested = bool(form.use_configured_secret.data)
+    if requested and not configured_allowed():
+        form.use_configured_secret.errors = [REFUSED_MESSAGE]
+        requested = False
+    secret, jwks_url = _configured_secret(requested)
+    req = TokenRequest(
         form.token.data or "",
         form.key.data,
         form.audience.data,
         form.project.data,
         form.leeway.data,
-        *configured,
+        secret,
+        jwks_url,
     )
-    try:
-        return run_inspection(*args)
-    except ProbeCapacityError as exc:
-        form.key.errors = [str(exc)]
-        return run_inspection(args[0], None, *args[2:5], configured[0])
+    if not req.fetches:
+        return _inspect(req)
+    with slots().hold() as held:
+        if held:
+            return _inspect(req)
+    form.key.errors = [BUSY_MESSAGE]
+    return _inspect(req.offline())
 
 
 @bp.route("/token", methods=["GET", "POST"])
-def page():
+def page() -> tuple[str, int]:
     form = TokenForm()
     report = None
     if form.validate_on_submit():
@@ -182,14 +208,14 @@ def page():
     return _render(form, report)
 
 
-def render_from_paste(text: str):
+def render_from_paste(text: str) -> tuple[str, int]:
     """The home page's paste box sent a token here: inspect it and show this page."""
     form = TokenForm(formdata=None, data={"token": text})
     return _render(form, _inspect_form(form))
 
 
 @api.bp.post("/token")
-def api_token():
+def api_token() -> Response:
     data = api.json_body()
     token = api.field(data, "token", required=True)
     key = api.field(data, "key")
@@ -197,16 +223,10 @@ def api_token():
     project = api.field(data, "project")
     leeway = api.field(data, "leeway", (int, float))
     if leeway is not None and (not math.isfinite(leeway) or not 0 <= leeway <= MAX_LEEWAY):
-        raise api.BadRequestError(f"the field 'leeway' must be between 0 and {MAX_LEEWAY}")
+        raise ApiError(f"the field 'leeway' must be between 0 and {MAX_LEEWAY}")
     requested = bool(api.field(data, "use_configured_secret", bool))
-    try:
-        configured = _configured_secret(requested)
-    except ConfiguredSecretRefusedError as exc:
-        raise api.BadRequestError(str(exc), status=403, code="forbidden") from exc
-    try:
-        report = run_inspection(token, key, audience, project, leeway, *configured)
-    except ProbeCapacityError as exc:
-        raise api.BadRequestError(str(exc), status=503, code="busy") from exc
+    secret, jwks_url = _configured_secret(requested)
+    report = run_inspection(TokenRequest(token, key, audience, project, leeway, secret, jwks_url))
     # Serialised here rather than by jsonify: no key sorting (the report's order is the
     # contract's order), a third of the cost on the hot path.
     body = json.dumps(report.to_dict(), separators=(",", ":"), default=str)
