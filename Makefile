@@ -1,13 +1,18 @@
 # The two commands of the README:
 #   make run   - make a virtual environment, install, serve http://127.0.0.1:5000
-#   make test  - install the test tools and the Debian packages the suite needs, run ruff and pytest
+#   make test  - install the test tools, the Debian packages and the pinned npm packages the suite
+#                needs, run ruff and pytest
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The real Node drivers of the live tests: tests/node/package-lock.json pins them; `npm ci` puts
+# them in tests/node/node_modules (ignored), again only when the lock file changes (the stamp).
+NODE_DIR   = tests/node
+NODE_STAMP = $(NODE_DIR)/node_modules/.installed
 
-.PHONY: run test lint format system-deps serve-shared screenshots bench codes clean
+.PHONY: run test lint format system-deps node-deps serve-shared screenshots bench codes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +34,12 @@ run: $(VENV)/.installed
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json | system-deps
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: $(NODE_STAMP)
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -37,7 +48,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.dev-installed system-deps lint
+test: $(VENV)/.dev-installed system-deps node-deps lint
 	$(BIN)/python scripts/codes_table.py --check
 	$(BIN)/python -m pytest
 
@@ -56,4 +67,4 @@ bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules
