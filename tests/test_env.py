@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from inspector import supabase
 from inspector.env import inspect_env, mask_value, role_for_name
-from inspector.env.service import ROLE_ANON, ROLE_DB_URL, ROLE_JWT_SECRET, ROLE_SERVICE, ROLE_URL
+from inspector.env.names import ROLE_ANON, ROLE_DB_URL, ROLE_JWT_SECRET, ROLE_SERVICE, ROLE_URL
 from inspector.findings import catalog
 
 REF_A = "abcdefghijklmnopqrst"

@@ -1,7 +1,9 @@
-"""The environment check's finding codes (api.md, env section).
+"""The environment check's finding codes (api.md, env section), each defined once.
 
 Fix texts that name a dashboard page take `{jwt_settings}`, `{api_settings}` or
-`{database_settings}` (filled with `supabase.dashboard_url(ref, ...)` when a finding is made).
+`{database_settings}` (filled from `dashboards(ref)` when a finding is made). Where one code
+covers situations with a title, fix or severity of their own, each is a named `Variant` at the
+end of this module (the token inspector's mechanism); call sites never override the catalog.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 # The connection area may define `project_ref_mismatch` as well; its catalog module is imported
 # first so that the env area reuses that definition by name instead of defining a second text.
 import inspector.connections.codes  # noqa: F401
+from inspector import supabase
 from inspector.findings import Severity, UnknownCodeError, define, make
+from inspector.tokens.codes import Variant
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -203,3 +207,64 @@ except UnknownCodeError:
         "Copy every value from the same project's dashboard: the URL and keys from "
         "Project Settings → API Keys, the connection string from the Connect button.",
     )
+
+
+def dashboards(ref: str | None) -> dict[str, str]:
+    """The fix texts' dashboard placeholders, for project `ref` (None: the dashboard's home)."""
+    return {
+        "jwt_settings": supabase.dashboard_url(ref, "jwt"),
+        "api_settings": supabase.dashboard_url(ref, "api"),
+        "database_settings": supabase.dashboard_url(ref, "database"),
+    }
+
+
+# --- Variants: one code, a situation of its own ------------------------------------------------
+
+# The parsed value is clean, but the line has blanks after it that other loaders keep.
+TRAILING_BLANKS = Variant(VALUE_QUOTED_OR_PADDED, severity="warning")
+# A public key, certificate or JWK(S) verifies asymmetric user tokens: a warning, not an error.
+SECRET_IS_PUBLIC_KEY = Variant(JWT_SECRET_NOT_HMAC, severity="warning")
+SECRET_IS_SB_KEY = Variant(
+    JWT_SECRET_IS_API_KEY, title="{name} holds an sb_ API key, not the JWT secret"
+)
+SECRET_IS_LEGACY_KEY = Variant(
+    JWT_SECRET_IS_JWT, title="{name} holds the {key}, not the JWT secret"
+)
+SECRET_IS_OTHER_JWT = Variant(JWT_SECRET_IS_JWT, title="{name} holds a JWT, not the JWT secret")
+SECRET_VERIFIES_NAMED_KEYS = Variant(JWT_SECRET_VERIFIES_KEYS, title="{name} verifies {keys}")
+SECRET_VERIFIES_ONCE_TRIMMED = Variant(
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS,
+    title="{name} verifies the keys only after trimming it",
+    fix="Remove the stray quotes or blanks around {name}'s value.",
+)
+SECRET_VERIFIES_ONCE_DECODED = Variant(  # {how}: base64-decoded, hex-decoded
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS, title="{name} verifies the keys only when {how}"
+)
+# The secret verifies the keys of one project, and the odd key out is of another project.
+SECRET_OF_ANOTHER_PROJECT = Variant(
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS, title="{name} is the JWT secret of another project ({ref})"
+)
+KEYS_OF_ANOTHER_PROJECT = Variant(  # {belong}: belongs / belong
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS, title="{keys} {belong} to another project ({ref})"
+)
+# Same project, some keys verify and some do not: signed with another secret (a rotation?).
+SECRET_VERIFIES_SOME_KEYS = Variant(
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS, title="{name} verifies {good} but not {bad}"
+)
+SECRET_NOT_OF_PROJECT = Variant(
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS, title="{name} is not project {ref}'s JWT secret"
+)
+SECRET_VERIFIES_NO_KEY = Variant(
+    JWT_SECRET_DOES_NOT_VERIFY_KEYS, title="{name} does not verify {keys}"
+)
+_COPY_FROM_PROJECT = (
+    "Copy every value from project {ref}: the URL and keys from {api_settings}, the connection "
+    "string from {database_settings}."
+)
+VALUES_OF_TWO_PROJECTS = Variant(PROJECT_REF_MISMATCH, fix=_COPY_FROM_PROJECT, severity="error")
+VALUES_OF_MANY_PROJECTS = Variant(
+    PROJECT_REF_MISMATCH,
+    title="{count} different Supabase projects",
+    fix=_COPY_FROM_PROJECT,
+    severity="error",
+)
