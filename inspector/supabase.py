@@ -49,6 +49,10 @@ KNOWN_DEMO_KEYS: dict[str, str] = {
 }
 LOCAL_CLI_PUBLISHABLE_KEY = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH"
 LOCAL_CLI_SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"
+# The local stack's default ES256 signing key (CLI >= v2.71.2): its private part is in the
+# CLI's public source, so anyone can sign with it (reference §13.1). Known by its public point.
+LOCAL_CLI_SIGNING_KID = "b81269f1-21d8-4f2e-b719-c2240a840d90"
+LOCAL_CLI_SIGNING_KEY_X = "M5Sjqn5zwC9Kl1zVfUUGvv9boQjCGd45G8sdopBExB4"
 
 # Local CLI stack ports.
 LOCAL_API_PORT = 54321

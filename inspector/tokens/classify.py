@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from inspector import supabase
+from inspector.shapes import looks_like_connection_string
 from inspector.tokens.decode import loads
 
 KINDS = (
@@ -85,12 +86,6 @@ def looks_like_jwt(text: str) -> bool:
     return text.startswith("eyJ") and "." in text
 
 
-def is_connection_string(text: str) -> bool:
-    if _CONN_URI.match(text):
-        return True
-    return len(_KEYWORD_DSN.findall(text)) >= 2 and "eyJ" not in text
-
-
 def is_v2_refresh_token(text: str) -> bool:
     """Auth's v2 refresh token: base64url of 0x00 || session UUID || counter || MACs (38-46 B)."""
     if not 48 <= len(text) <= 64 or not _B64URL_CHARS.match(text):
@@ -137,7 +132,7 @@ def text_kind(text: str) -> str | None:
         return "supabase_access_token_personal"
     if looks_like_jwt(text) and "://" not in text:
         return None
-    if is_connection_string(text):
+    if looks_like_connection_string(text):
         return "connection_string"
     if looks_like_jwt(text) or text.count(".") in (2, 4) and " " not in text:
         return None
@@ -162,7 +157,8 @@ def key_shape(text: str) -> str | None:
     """What a pasted key is, without parsing it fully (the env-check uses this too).
 
     One of: "jwt", "publishable_key", "secret_key", "personal_access_token", "pem_public_key",
-    "pem_private_key", "certificate", "jwk", "jwks", "jwks_url", "url", "hmac_secret";
+    "pem_private_key", "certificate", "jwk", "jwks" (also a JSON array of JWKs), "jwks_url",
+    "url", "hmac_secret";
     None for empty text.
     """
     t = (text or "").strip()
@@ -177,7 +173,7 @@ def key_shape(text: str) -> str | None:
         return "pem_public_key"
     if t.startswith("ssh-") or t.startswith("ecdsa-sha2-"):
         return "pem_public_key"
-    if t.startswith("{"):
+    if t.startswith(("{", "[")):
         try:
             obj = loads(t)
         except ValueError:
@@ -187,6 +183,8 @@ def key_shape(text: str) -> str | None:
                 return "jwks"
             if "kty" in obj:
                 return "jwk"
+        if isinstance(obj, list) and obj and all(isinstance(k, dict) and "kty" in k for k in obj):
+            return "jwks"  # a JSON array of JWKs: the CLI's signing_keys.json
     if _ANY_URL.match(t):
         return "jwks_url" if "jwks" in t.lower() or "/.well-known/" in t else "url"
     stripped = t.strip("\"'")

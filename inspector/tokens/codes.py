@@ -260,10 +260,11 @@ KEY_HEX_DECODED = _d(
 )
 KEY_IS_PRIVATE = _d(
     "key_is_private",
-    "warning",
-    "A private key was pasted",
-    "Verification needs only the public key: never share or deploy the private key; its public "
-    "half was used here.",
+    "error",
+    "A private key was pasted: it must never leave its server",
+    "Rotate it: whoever has it can sign tokens your project accepts. Create a new signing key "
+    "(Project Settings > JWT Keys), revoke this one, and verify only with the public key or the "
+    "project's JWKS URL (https://<ref>.supabase.co/auth/v1/.well-known/jwks.json).",
 )
 KEY_UNREADABLE = _d(
     "key_unreadable",
@@ -422,6 +423,13 @@ KEY_FAMILY_MISMATCH = Variant(
 KEY_ALGORITHM_NOT_ALLOWED = Variant(
     KEY_ALGORITHM_MISMATCH,
     fix="Use the key that matches {alg} (a {alg} key pair's public key).",
+)
+KNOWN_PRIVATE_KEY = Variant(
+    KEY_IS_PRIVATE,
+    title="This is the Supabase CLI's published local signing key",
+    fix="Its private part is in the CLI's public source, so rotating it is moot: anyone can sign "
+    "with it. Accept its tokens only from a local stack (`supabase start`), never in production.",
+    severity="warning",
 )
 ASYMMETRIC_SIGNATURE_INVALID = Variant(
     SIGNATURE_INVALID,

@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from inspector import supabase
 from inspector.findings import Finding, make
 from inspector.tokens import codes
 from inspector.tokens.classify import key_shape
@@ -104,6 +105,7 @@ class Candidate:
     index: int = 0  # its place in a JWKS: the label of a JWK without a kid
     source: str | None = None  # HMAC as given: its other forms are made only if it fails
     raw_hmac: bool = False  # bytes already known not to be a PEM or JWK
+    private: bool = False  # read from a private key (`key` is its public half)
 
     @property
     def label(self) -> str:
@@ -238,24 +240,83 @@ def hmac_candidates(
 # --- JWK and JWKS -----------------------------------------------------------------------------
 
 
+_PRIVATE_KEYS = (
+    rsa.RSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+)
+
+
+def _jwk_algorithms(obj: dict[str, Any], pk: jwt.PyJWK, key: Any) -> tuple[str, ...]:
+    """The algorithms a JWK allows: its `alg` when it has one, else all its key type allows.
+
+    RFC 7517 makes `alg` optional; PyJWK then assumes RS256 for every RSA key, so an RSA JWK
+    without `alg` would refuse RS384/512 and PS256/384/512 tokens it verifies.
+    """
+    if isinstance(obj.get("alg"), str):
+        return (pk.algorithm_name,)
+    if isinstance(key, rsa.RSAPublicKey):
+        return RSA_ALGS
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return EC_ALGS_BY_CURVE.get(key.curve.name, (pk.algorithm_name,))
+    return (pk.algorithm_name,)
+
+
 def _jwk_candidate(obj: dict[str, Any], index: int) -> tuple[Candidate | None, str | None]:
     try:
         pk = jwt.PyJWK(obj)
     except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError) as exc:
         return None, f"key {index + 1}: {exc}"
     kid = obj.get("kid") if isinstance(obj.get("kid"), str) else None
+    key, private = pk.key, isinstance(pk.key, _PRIVATE_KEYS)
+    if private:
+        key = key.public_key()  # verifying needs only the public half (RSA's cannot verify)
     family = "hmac" if obj.get("kty") == "oct" else (family_of(pk.algorithm_name) or "other")
-    return Candidate("jwk", pk.key, (pk.algorithm_name,), family, kid=kid, index=index), None
+    algorithms = _jwk_algorithms(obj, pk, key)
+    cand = Candidate("jwk", key, algorithms, family, kid=kid, index=index, private=private)
+    return cand, None
+
+
+def _private_jwk_finding(candidates: tuple[Candidate, ...], source: str) -> Finding | None:
+    """key_is_private for the private JWKs among the candidates (one finding for them all)."""
+    private = [c for c in candidates if c.private]
+    if not private:
+        return None
+    names = ", ".join(c.label.removeprefix("jwk:") for c in private[:6])
+    if all(_is_local_cli_key(c.key) for c in private):
+        detail = f"{source}: {names} is the CLI's default signing key, private part included."
+        return codes.KNOWN_PRIVATE_KEY.make(detail)
+    many = len(private) > 1
+    detail = (
+        f"{source}: {'keys' if many else 'key'} {names} {'hold' if many else 'holds'} the "
+        "private part (`d`); only the public part was used to verify."
+    )
+    return make(codes.KEY_IS_PRIVATE, detail)
+
+
+def _is_local_cli_key(key: Any) -> bool:
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return False
+    if key.curve.name != "secp256r1":
+        return False
+    x = key.public_numbers().x.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(x).rstrip(b"=").decode() == supabase.LOCAL_CLI_SIGNING_KEY_X
 
 
 def _jwk_label(obj: dict[str, Any]) -> str:
     bits = ", ".join(v for v in (obj.get(n) for n in ("kty", "crv", "alg")) if isinstance(v, str))
+    if obj.get("kty") != "oct" and "d" in obj:
+        bits += ", private"
     kid = obj.get("kid")
     return f"{bits}{', kid ' + kid if isinstance(kid, str) else ''}"
 
 
 def read_jwks(doc: Any, source: str) -> ParsedKey:
-    """A parsed JSON document as a JWKS (`{"keys": [...]}`) or a single JWK."""
+    """A parsed JSON document as a JWKS (`{"keys": [...]}`), a JSON array of JWKs (the CLI's
+    `signing_keys.json`) or a single JWK."""
+    if isinstance(doc, list):
+        doc, source = {"keys": doc}, source.replace("JWKS", "JWK array")
     if isinstance(doc, dict) and isinstance(doc.get("keys"), list):
         keys = [k for k in doc["keys"] if isinstance(k, dict)]
         read = [_jwk_candidate(k, i) for i, k in enumerate(keys)]
@@ -268,13 +329,23 @@ def read_jwks(doc: Any, source: str) -> ParsedKey:
         error = None
         if keys and not candidates:
             error = "none of its keys can be read: " + "; ".join(problems[:3])
+        private = _private_jwk_finding(candidates, source)
         return ParsedKey(
-            "jwks", description, candidates, error=error, is_jwks=True, jwks_size=len(keys)
+            "jwks",
+            description,
+            candidates,
+            (private,) if private else (),
+            error=error,
+            is_jwks=True,
+            jwks_size=len(keys),
         )
     if isinstance(doc, dict) and "kty" in doc:
         cand, err = _jwk_candidate(doc, 0)
         description = f"{source.replace('JWKS', 'JWK')} ({_jwk_label(doc)})"
-        return ParsedKey("jwk", description, (cand,) if cand else (), error=err)
+        private = _private_jwk_finding((cand,) if cand else (), "The JWK")
+        return ParsedKey(
+            "jwk", description, (cand,) if cand else (), (private,) if private else (), error=err
+        )
     return ParsedKey("jwks", source, error="the document is neither a JWK nor a JWKS ({keys: []})")
 
 
@@ -308,10 +379,10 @@ def _public_key(text: str, shape: str) -> ParsedKey:
     if shape == "pem_private_key":
         pub = serialization.load_pem_private_key(data, password=None).public_key()
         fam, desc, algs = _describe_public(pub)
-        found = make(codes.KEY_IS_PRIVATE, f"A PEM private key was pasted; its {desc} was used.")
-        return ParsedKey(
-            shape, f"{desc} (from a private key)", (Candidate("pem", pub, algs, fam),), (found,)
-        )
+        detail = f"A PEM private key was pasted; only its public half ({desc}) was used."
+        found = make(codes.KEY_IS_PRIVATE, detail)
+        cand = Candidate("pem", pub, algs, fam, private=True)
+        return ParsedKey(shape, f"{desc} (from a private key)", (cand,), (found,))
     if text.strip().startswith(("ssh-", "ecdsa-sha2-")):
         pub = serialization.load_ssh_public_key(data)
     else:

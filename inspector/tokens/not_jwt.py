@@ -14,6 +14,7 @@ from inspector.findings import Finding, make
 from inspector.textutil import url_scheme
 from inspector.tokens import codes
 from inspector.tokens.classify import key_shape
+from inspector.tokens.decode import loads
 
 Rule = Callable[[str], Finding | None]
 
@@ -83,6 +84,24 @@ def _key_not_token(text: str) -> Finding:
     return codes.KEY_NOT_TOKEN.make(f"This is {what}, which verifies tokens; it is not one.")
 
 
+def _private_key(text: str) -> Finding | None:
+    """key_is_private: a private PEM, or a JWK (or JWKS) with a private part, as the token."""
+    shape = key_shape(text)
+    if shape == "pem_private_key":
+        return make(codes.KEY_IS_PRIVATE, "The Token box holds a PEM private key.")
+    if shape not in ("jwk", "jwks"):
+        return None
+    try:
+        doc = loads(text.strip())
+    except ValueError:
+        return None
+    jwks = doc.get("keys") if isinstance(doc, dict) and "keys" in doc else doc
+    jwks = jwks if isinstance(jwks, list) else [jwks]
+    if any(isinstance(k, dict) and k.get("kty") != "oct" and "d" in k for k in jwks):
+        return make(codes.KEY_IS_PRIVATE, "The Token box holds a JWK with its private part (`d`).")
+    return None
+
+
 def _no_token(text: str) -> Finding:
     detail = "Nothing was pasted (or only whitespace, quotes or a Bearer prefix)."
     return codes.NO_TOKEN.make(detail)
@@ -115,7 +134,7 @@ NOT_A_JWT: dict[str, NotAJwt] = {
     "supabase_access_token_personal": NotAJwt("a personal access token", (_personal_access_token,)),
     "jwt_secret": NotAJwt("a secret", (_secret_not_token, _known_public_secret)),
     "connection_string": NotAJwt("a connection string", (_connection_string,)),
-    "key": NotAJwt("not a token", (_key_not_token,)),
+    "key": NotAJwt("not a token", (_key_not_token, _private_key)),
     "empty": NotAJwt("not a token", (_no_token,)),
     "unknown": NotAJwt("not a token", (_no_dots,)),
 }

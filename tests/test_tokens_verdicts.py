@@ -1,0 +1,214 @@
+"""Issue 11 §4: the right verdict for the right reason. Keys of every algorithm a JWK allows,
+private keys pasted as the key, tokens cut off, invisible characters, refresh tokens of every
+format, and JWTs or sb_ keys pasted as the secret. Real keys, generated here."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from inspector import supabase
+from inspector.netpolicy import ProbePolicy
+from inspector.tokens import TokenReport, inspect_token
+
+NOW = int(time.time())
+CLAIMS = {"sub": "1234567890", "iat": NOW, "exp": NOW + 3600}
+
+
+def run(token: str, **kw: Any) -> TokenReport:
+    kw.setdefault("now", NOW)
+    kw.setdefault("policy", ProbePolicy(allowed_hosts=()))
+    return inspect_token(token, **kw)
+
+
+def codes(report: TokenReport) -> list[str]:
+    return report.finding_codes()
+
+
+def finding(report: TokenReport, code: str):
+    return next(f for f in report.findings if f.code == code)
+
+
+def sign(key: Any, alg: str, kid: str | None = None, claims: dict | None = None) -> str:
+    headers = {"kid": kid} if kid else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+        return jwt.encode(claims or CLAIMS, key, algorithm=alg, headers=headers)
+
+
+def public_jwk(key: Any, **extra: Any) -> dict[str, Any]:
+    algo = jwt.algorithms.RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else None
+    algo = algo or jwt.algorithms.ECAlgorithm
+    return {**json.loads(algo.to_jwk(key.public_key())), **extra}
+
+
+def private_jwk(key: Any, **extra: Any) -> dict[str, Any]:
+    algo = jwt.algorithms.RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else None
+    algo = algo or jwt.algorithms.ECAlgorithm
+    return {**json.loads(algo.to_jwk(key)), **extra}
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+EC_CURVES = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
+
+
+@pytest.fixture(scope="module")
+def ec_keys() -> dict[str, ec.EllipticCurvePrivateKey]:
+    return {alg: ec.generate_private_key(curve) for alg, curve in EC_CURVES.items()}
+
+
+# ---------- 1. a JWK without alg allows every algorithm of its key type ----------
+
+RSA_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+
+
+@pytest.mark.parametrize("alg", RSA_ALGS)
+def test_rsa_jwk_without_alg_verifies_every_rsa_algorithm(rsa_key, alg):
+    jwk = public_jwk(rsa_key, kid="rsa-1")
+    assert "alg" not in jwk
+    report = run(sign(rsa_key, alg, kid="rsa-1"), key=json.dumps(jwk))
+    assert (report.signature.status, report.signature.key_used) == ("valid", "jwk:rsa-1")
+    report = run(sign(rsa_key, alg, kid="rsa-1"), key=json.dumps({"keys": [jwk]}))
+    assert (report.signature.status, report.signature.key_used) == ("valid", "jwk:rsa-1")
+
+
+def test_rsa_jwk_with_alg_allows_only_that_algorithm(rsa_key):
+    jwk = public_jwk(rsa_key, alg="RS256")
+    report = run(sign(rsa_key, "PS256"), key=json.dumps(jwk))
+    assert report.signature.status == "wrong_key_type"
+    assert "key_algorithm_mismatch" in codes(report)
+    assert run(sign(rsa_key, "RS256"), key=json.dumps(jwk)).signature.status == "valid"
+
+
+@pytest.mark.parametrize("alg", sorted(EC_CURVES))
+def test_ec_jwk_without_alg_verifies_by_its_curve(ec_keys, alg):
+    jwk = public_jwk(ec_keys[alg])
+    assert "alg" not in jwk
+    report = run(sign(ec_keys[alg], alg), key=json.dumps(jwk))
+    assert (report.signature.status, report.signature.key_used) == ("valid", "jwk:#1")
+
+
+@pytest.mark.parametrize(("key_alg", "token_alg"), [("ES384", "ES256"), ("ES256", "ES512")])
+def test_ec_jwk_of_another_curve_is_the_wrong_key_type(ec_keys, key_alg, token_alg):
+    report = run(sign(ec_keys[token_alg], token_alg), key=json.dumps(public_jwk(ec_keys[key_alg])))
+    assert report.signature.status == "wrong_key_type"
+    assert f"not {token_alg}" in report.signature.detail
+
+
+# ---------- 2. a private key pasted as the key ----------
+
+
+def _private_cases(rsa_key, ec_keys) -> dict[str, tuple[str, str, str]]:
+    es = ec_keys["ES256"]
+    pem = es.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        # name: (token, key, key_used)
+        "rsa jwk": (sign(rsa_key, "RS256"), json.dumps(private_jwk(rsa_key)), "jwk:#1"),
+        "rsa jwk, PS384": (sign(rsa_key, "PS384"), json.dumps(private_jwk(rsa_key)), "jwk:#1"),
+        "ec jwk": (sign(es, "ES256", kid="e1"), json.dumps(private_jwk(es, kid="e1")), "jwk:e1"),
+        "rsa jwk in a jwks": (
+            sign(rsa_key, "RS512", kid="r1"),
+            json.dumps({"keys": [public_jwk(es, kid="e1"), private_jwk(rsa_key, kid="r1")]}),
+            "jwk:r1",
+        ),
+        # `supabase gen signing-key` with signing_keys_path writes a JSON array of private JWKs
+        "signing_keys.json": (
+            sign(es, "ES256", kid="e1"),
+            json.dumps([private_jwk(es, kid="e1", alg="ES256", use="sig")]),
+            "jwk:e1",
+        ),
+        "pem": (sign(es, "ES256"), pem, "pem"),
+        "rsa pem": (
+            sign(rsa_key, "PS256"),
+            rsa_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            ).decode(),
+            "pem",
+        ),
+    }
+
+
+PRIVATE_CASES = ("rsa jwk", "rsa jwk, PS384", "ec jwk", "rsa jwk in a jwks", "signing_keys.json")
+
+
+@pytest.mark.parametrize("name", [*PRIVATE_CASES, "pem", "rsa pem"])
+def test_private_key_verifies_with_its_public_half_and_is_an_error(rsa_key, ec_keys, name):
+    token, key, key_used = _private_cases(rsa_key, ec_keys)[name]
+    report = run(token, key=key)
+    assert (report.signature.status, report.signature.key_used) == ("valid", key_used)
+    f = finding(report, "key_is_private")
+    assert f.severity.value == "error"
+    assert "never leave" in f.title and "Rotate it" in (f.fix or "")
+    assert report.findings[0].severity.value == "error"
+
+
+def test_private_rsa_jwk_over_the_api_is_a_report_not_a_500(client, rsa_key):
+    body = {"token": sign(rsa_key, "RS256"), "key": json.dumps(private_jwk(rsa_key))}
+    response = client.post("/api/v1/token", json=body)
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["signature"]["status"] == "valid"
+    assert "key_is_private" in {f["code"] for f in data["findings"]}
+    assert private_jwk(rsa_key)["d"] not in response.get_data(as_text=True)
+
+
+def test_private_jwk_that_does_not_verify_is_still_said(rsa_key, ec_keys):
+    report = run(sign(ec_keys["ES256"], "ES256"), key=json.dumps(private_jwk(ec_keys["ES256"])))
+    assert report.signature.status == "valid"
+    other = ec.generate_private_key(ec.SECP256R1())
+    report = run(sign(other, "ES256"), key=json.dumps(private_jwk(ec_keys["ES256"])))
+    assert report.signature.status == "invalid"
+    assert "key_is_private" in codes(report)
+
+
+def test_public_jwk_is_no_private_key(rsa_key):
+    report = run(sign(rsa_key, "RS256"), key=json.dumps(public_jwk(rsa_key)))
+    assert report.signature.status == "valid"
+    assert "key_is_private" not in codes(report)
+
+
+def test_the_cli_default_signing_key_is_known_not_a_leak():
+    """Its private part is in the CLI's public source (reference §13.1): a warning, no rotate."""
+    jwk = {
+        "kty": "EC",
+        "kid": supabase.LOCAL_CLI_SIGNING_KID,
+        "use": "sig",
+        "key_ops": ["sign", "verify"],
+        "alg": "ES256",
+        "ext": True,
+        "crv": "P-256",
+        "x": "M5Sjqn5zwC9Kl1zVfUUGvv9boQjCGd45G8sdopBExB4",
+        "y": "P6IXMvA2WYXSHSOMTBH2jsw_9rrzGy89FjPf6oOsIxQ",
+        "d": "dIhR8wywJlqlua4y_yMq2SLhlFXDZJBCvFrY1DCHyVU",
+    }
+    key = jwt.PyJWK(jwk).key
+    token = sign(key, "ES256", kid=jwk["kid"])
+    report = run(token, key=json.dumps(jwk))
+    assert report.signature.status == "valid"
+    f = finding(report, "key_is_private")
+    assert f.severity.value == "warning"
+    assert "published local signing key" in f.title
+
+
+def test_private_key_in_the_token_box_is_said(rsa_key):
+    report = run(json.dumps(private_jwk(rsa_key)))
+    assert report.kind == "unknown"
+    assert {"wrong_inspector", "key_is_private"} <= set(codes(report))
+    assert "key_is_private" not in codes(run(json.dumps(public_jwk(rsa_key))))
