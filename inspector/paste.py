@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from inspector.shapes import looks_like_connection_string
+
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=", re.M)
-_CONN = re.compile(r"^\s*(postgres(?:ql)?(?:\+[a-z0-9_]+)?://)", re.I)
-_KEYWORD_DSN = re.compile(r"\b(host|hostaddr|dbname|user|port|sslmode|password)\s*=", re.I)
 
 TARGETS = ("token", "connection", "env")
 
@@ -23,8 +23,6 @@ def detect_paste(text: str) -> str:
         len(lines) == 1 and env_lines and re.match(r"^\s*(?:export\s+)?[A-Z_][A-Z0-9_]*=", lines[0])
     ):
         return "env"
-    if _CONN.match(stripped):
-        return "connection"
-    if len(_KEYWORD_DSN.findall(stripped)) >= 2 and "eyJ" not in stripped:
+    if looks_like_connection_string(stripped):
         return "connection"
     return "token"

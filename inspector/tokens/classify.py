@@ -41,8 +41,6 @@ KIND_LABELS = {
     "unknown": "Not a token",
 }
 
-_CONN_URI = re.compile(r"^(postgres(?:ql)?(?:\+[a-z0-9_]+)?)://", re.I)
-_KEYWORD_DSN = re.compile(r"\b(host|hostaddr|dbname|user|port|sslmode|password)\s*=", re.I)
 _ANY_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _B64URL_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRETISH = re.compile(r"^[\x21-\x7e]{16,512}$")
