@@ -1,9 +1,12 @@
-"""The configured environment: the `.env` file (read afresh) and the process environment."""
+"""The configured environment: the `.env` file (read afresh) and the process environment, and
+whether this site may use them at all."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -26,3 +29,9 @@ def configured_values(env_file: str | os.PathLike | None) -> dict[str, str]:
         if name not in values and os.environ.get(name):
             values[name] = os.environ[name]
     return values
+
+
+def configured_allowed(config: Mapping[str, Any]) -> bool:
+    """May this site read its own `.env` (and verify with its secret)? Local mode yes; shared mode
+    only with INSPECTOR_ALLOW_CONFIGURED_SECRETS on."""
+    return config["INSPECTOR_MODE"] == "local" or bool(config["INSPECTOR_ALLOW_CONFIGURED_SECRETS"])

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired
 
+from inspector.configured import configured_allowed
 from inspector.env import EnvReport, inspect_env
 from inspector.web import api
 from inspector.web.limits import current_policy, probe_timeout, slots
@@ -44,12 +45,6 @@ class EnvSummary:
     path: str
 
 
-def configured_allowed() -> bool:
-    """May this site read its own `.env`? Local mode yes; shared mode only when allowed."""
-    cfg = current_app.config
-    return cfg["INSPECTOR_MODE"] == "local" or bool(cfg["INSPECTOR_ALLOW_CONFIGURED_SECRETS"])
-
-
 def configured_path() -> Path | None:
     name = current_app.config.get("INSPECTOR_ENV_FILE")
     return Path(name) if name else None
@@ -58,7 +53,7 @@ def configured_path() -> Path | None:
 def configured_report(probe: bool = False) -> EnvReport | None:
     """The configured file, inspected now (None when not allowed or not set)."""
     path = configured_path()
-    if not configured_allowed() or path is None:
+    if not configured_allowed(current_app.config) or path is None:
         return None
     return _inspect(None, path, probe)
 
@@ -66,7 +61,7 @@ def configured_report(probe: bool = False) -> EnvReport | None:
 def configured_summary() -> EnvSummary | None:
     """One line about the configured `.env` for the home page; None when there is no file."""
     path = configured_path()
-    if not configured_allowed() or path is None or not path.is_file():
+    if not configured_allowed(current_app.config) or path is None or not path.is_file():
         return None
     report = _inspect(None, path, False)
     return EnvSummary(f"{path}: {report.summary()}", report.has_errors(), str(path))
@@ -89,7 +84,7 @@ def _inspect(text: str | None, path: Path | None, probe: bool) -> EnvReport:
 
 def _render(form: EnvForm, report: EnvReport | None, status: int = 200):
     path = configured_path()
-    show_configured = configured_allowed() and path is not None
+    show_configured = configured_allowed(current_app.config) and path is not None
     configured = None
     if report is None and show_configured:
         configured = _inspect(None, path, False)
@@ -129,7 +124,7 @@ def api_env():
     text = api.field(data, "text")
     probe = bool(api.field(data, "probe", bool))
     if text is None:
-        if not configured_allowed():
+        if not configured_allowed(current_app.config):
             raise api.BadRequestError(
                 "send the .env text in the field 'text': this shared site does not read its "
                 "own .env (INSPECTOR_ALLOW_CONFIGURED_SECRETS is off)"

@@ -16,7 +16,7 @@ from wtforms import BooleanField, FloatField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from inspector import supabase
-from inspector.configured import configured_values
+from inspector.configured import configured_allowed, configured_values
 from inspector.errors import BUSY_MESSAGE, ApiError, ConfiguredSecretRefusedError
 from inspector.tokens import MAX_LEEWAY, TokenReport, inspect_token, needs_fetch
 from inspector.vocabulary import TokenKind
@@ -71,11 +71,6 @@ class TokenForm(FlaskForm):
     )
 
 
-def configured_allowed() -> bool:
-    cfg = current_app.config
-    return cfg["INSPECTOR_MODE"] == "local" or bool(cfg["INSPECTOR_ALLOW_CONFIGURED_SECRETS"])
-
-
 def _configured() -> tuple[str | None, str | None]:
     """(SUPABASE_JWT_SECRET, the JWKS URL of SUPABASE_URL's project) from the configured env."""
     values = configured_values(current_app.config.get("INSPECTOR_ENV_FILE"))
@@ -84,7 +79,7 @@ def _configured() -> tuple[str | None, str | None]:
 
 
 def configured_secret_available() -> bool:
-    return configured_allowed() and any(_configured())
+    return configured_allowed(current_app.config) and any(_configured())
 
 
 def _configured_secret(requested: bool) -> tuple[str | None, str | None]:
@@ -92,7 +87,7 @@ def _configured_secret(requested: bool) -> tuple[str | None, str | None]:
     ConfiguredSecretRefusedError (403) when this site may not use them."""
     if not requested:
         return None, None
-    if not configured_allowed():
+    if not configured_allowed(current_app.config):
         raise ConfiguredSecretRefusedError(REFUSED_MESSAGE)
     secret, jwks_url = _configured()
     return secret or "", jwks_url
@@ -173,7 +168,7 @@ def _inspect_form(form: TokenForm) -> TokenReport:
     inspects without it: the configured secret where it is not allowed, a JWKS URL while every
     probe slot is taken."""
     requested = bool(form.use_configured_secret.data)
-    if requested and not configured_allowed():
+    if requested and not configured_allowed(current_app.config):
         form.use_configured_secret.errors = [REFUSED_MESSAGE]
         requested = False
     secret, jwks_url = _configured_secret(requested)
