@@ -100,15 +100,12 @@ def emit(report, as_json: bool, text_lines) -> NoReturn:
     raise SystemExit(EXIT_ERROR_FINDING if report.has_errors() else EXIT_OK)
 
 
-_SEVERITY_MARK = {"error": "✖ error  ", "warning": "▲ warning", "info": "ℹ info   "}
-
-
 def finding_lines(findings, indent: str = "") -> list[str]:
     """A terminal rendering of findings, most severe first (the report already ordered them)."""
     lines = []
     for f in findings:
         d = f.to_dict() if hasattr(f, "to_dict") else f
-        mark = _SEVERITY_MARK.get(d["severity"], d["severity"])
+        mark = f"{look(d['severity'])[1]} {d['severity']:<7}"
         lines.append(f"{indent}{mark} [{d['code']}] {d['title']}")
         if d.get("detail"):
             lines.append(f"{indent}    {d['detail']}")
@@ -234,7 +231,7 @@ def _token_lines(report) -> list[str]:
         lines.append(f"project: {report.project_ref}")
     if report.removed:
         lines.append("cleaned: removed " + "; ".join(report.removed))
-    lines.append(f"signature: {sig.status} - {sig.detail}")
+    lines.append(f"{look(sig.status)[1]} signature: {report.signature_label} - {sig.detail}")
     if sig.key:
         lines.append(f"key: {sig.key}" + (f" (verified as {sig.key_used})" if sig.key_used else ""))
     lines.append("")

@@ -26,21 +26,6 @@ KINDS = (
     "unknown",
 )
 
-KIND_LABELS = {
-    "supabase_anon_key": "Supabase anon key (legacy API key)",
-    "supabase_service_role_key": "Supabase service_role key (legacy API key)",
-    "supabase_user_token": "Supabase user access token",
-    "supabase_publishable_key": "Supabase publishable key (sb_publishable_)",
-    "supabase_secret_key": "Supabase secret key (sb_secret_)",
-    "supabase_refresh_token": "Supabase refresh token",
-    "supabase_access_token_personal": "Supabase personal access token (sbp_)",
-    "jwt": "JWT (not issued by Supabase Auth)",
-    "malformed_jwt": "Malformed JWT",
-    "jwt_secret": "A JWT secret",
-    "connection_string": "A Postgres connection string",
-    "unknown": "Not a token",
-}
-
 _ANY_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _B64URL_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRETISH = re.compile(r"^[\x21-\x7e]{16,512}$")

@@ -1,16 +1,22 @@
-"""TokenReport: everything the page, the JSON and the CLI show, computed once by the service."""
+"""TokenReport: everything the page, the JSON and the CLI show, computed once by the service.
+
+What a face needs to decide (is it verified, which parts are broken, is the token expired or not
+yet valid, which words and looks its kind and signature have) is decided here; the templates,
+the JSON and the CLI only format it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from inspector.findings import Finding, has_errors
 from inspector.tokens.claims import span
-from inspector.tokens.classify import KIND_LABELS
 from inspector.tokens.decode import Part
 from inspector.tokens.rules import Lifetime
 from inspector.tokens.verify import Signature
+from inspector.vocabulary import Outcome, SignatureStatus, TokenKind, look
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,53 @@ class TokenReport:
 
     @property
     def verified(self) -> bool:
-        return self.signature.status == "valid"
+        return self.signature.status == SignatureStatus.VALID
+
+    @property
+    def kind_term(self) -> TokenKind | None:
+        return TokenKind.of(self.kind)
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        term = self.kind_term
+        return term.label if term is not None else self.kind
+
+    @property
+    def kind_outcome(self) -> Outcome:
+        term = self.kind_term
+        return term.outcome if term is not None else Outcome.NEUTRAL
+
+    @property
+    def signature_label(self) -> str:
+        """The signature's status in words ("not checked")."""
+        term = SignatureStatus.of(self.signature.status)
+        return term.label if term is not None else self.signature.status.replace("_", " ")
+
+    def signature_dict(self) -> dict[str, Any]:
+        """The signature for the JSON: its fields, and the outcome, label and look of its
+        status (what the page's live check draws the badge from)."""
+        term = SignatureStatus.of(self.signature.status)
+        tone, icon = look(self.signature.status)
+        return self.signature.to_dict() | {
+            "outcome": term.outcome if term is not None else Outcome.NEUTRAL,
+            "label": self.signature_label,
+            "tone": tone,
+            "icon": icon,
+        }
+
+    @property
+    def broken_parts(self) -> tuple[Part, ...]:
+        """The parts of the token that do not decode (each says why)."""
+        return tuple(p for p in self.parts if not p.ok)
+
+    @property
+    def offers_jwks(self) -> bool:
+        """Not verified, and the issuer publishes a JWKS the page can offer to fetch."""
+        return bool(self.jwks_url) and not self.verified
+
+    @property
+    def timeline(self) -> Timeline | None:
+        return timeline(self.times, self.now)
 
     @property
     def token_text(self) -> str:
@@ -68,12 +116,13 @@ class TokenReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "kind_label": KIND_LABELS.get(self.kind, self.kind),
+            "kind_label": self.kind_label,
+            "kind_outcome": self.kind_outcome,
             "project_ref": self.project_ref,
             "header": self.header,
             "claims": self.claims,
             "times": self.times,
-            "signature": self.signature.to_dict(),
+            "signature": self.signature_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "snippets": dict(self.snippets),
             "cleaned": {"removed": list(self.removed)},
@@ -84,3 +133,149 @@ class TokenReport:
             "issuer": self.issuer,
             "verified": self.verified,
         }
+
+
+# ---------- the lifetime picture: issued, not before, now, expires ----------
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A labelled point on the lifetime bar; x is a percentage of the width ("12.34%")."""
+
+    x: str
+    label: str
+    label_y: int
+    anchor: str  # start | middle | end (labels near an edge stay inside the picture)
+    line: bool = True
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The lifetime picture, decided and placed: `_macros.html`'s `lifetime_bar` only draws it.
+
+    Positions are percentages of the width, so the labels keep their size on a phone."""
+
+    state: str  # valid | expired | pending
+    summary: str  # the picture in words (its aria-label)
+    bar_class: str  # span-valid | span-expired | span-pending | span-open (no expiry)
+    bar_x: str
+    bar_width: str
+    overrun: tuple[str, str] | None  # (x, width) of the time past expiry, when expired
+    marks: tuple[Mark, ...]
+    now: Mark | None
+    legend: tuple[tuple[str, str, str, str], ...]  # (label, claim, relative, iso)
+
+
+def _value(times: Mapping[str, Any], claim: str, name: str = "value") -> Any:
+    entry = times.get(claim) or {}
+    return entry.get(name) if isinstance(entry, Mapping) else None
+
+
+def _percent(x: Any) -> str:
+    return f"{x:.2f}%"
+
+
+def _text(times: Mapping[str, Any], claim: str, name: str) -> str:
+    value = _value(times, claim, name)
+    return "" if value is None else str(value)
+
+
+def timeline(times: Mapping[str, Any] | None, now: Any = None) -> Timeline | None:
+    """The picture of the `times` of a report ({"iat"|"nbf"|"exp": {"value", "iso",
+    "relative"}}) at `now` (epoch seconds; or times["now"]["value"]); None without iat, nbf or
+    exp."""
+    if not times:
+        return None
+    iat, nbf, exp = (_value(times, c) for c in ("iat", "nbf", "exp"))
+    if now is None and times.get("now"):
+        now = _value(times, "now")
+    if iat is None and nbf is None and exp is None:
+        return None
+    points = [v for v in (iat, nbf, exp, now) if v is not None]
+    lo, hi = min(points), max(points)
+    width = (hi - lo) if hi > lo else 1
+
+    def pos(v: Any) -> Any:
+        return 3 + 94 * (v - lo) / width
+
+    def pct(v: Any) -> str:
+        return _percent(pos(v))
+
+    def anchor(v: Any) -> str:
+        p = pos(v)
+        return "start" if p < 14 else ("end" if p > 86 else "middle")
+
+    start = max(v for v in (iat, nbf) if v is not None) if (iat, nbf) != (None, None) else lo
+    state = "valid"
+    if now is not None and exp is not None and now > exp:
+        state = "expired"
+    elif now is not None and nbf is not None and now < nbf:
+        state = "pending"
+
+    words = []
+    if iat is not None:
+        words.append(f"Issued {_text(times, 'iat', 'relative')}. ")
+    if nbf is not None:
+        words.append(f"Not valid before {_text(times, 'nbf', 'relative')}. ")
+    words.append(f"Expires {_text(times, 'exp', 'relative')}." if exp is not None else "No expiry.")
+    if state == "expired":
+        words.append(" Expired now.")
+    elif state == "pending":
+        words.append(" Not valid yet.")
+    elif now is not None:
+        words.append(" Valid now.")
+
+    sx = pos(start)
+    overrun = None
+    if exp is not None:
+        ex = pos(exp)
+        bar_class, bar_width = f"span-{state}", _percent(max(ex - sx, 0.4))
+        if state == "expired":
+            overrun = (_percent(ex), _percent(94 * (now - exp) / width))
+    else:
+        bar_class, bar_width = "span-open", _percent(99 - sx)
+
+    marks = []
+    if iat is not None:
+        marks.append(Mark(pct(iat), "issued", 18, anchor(iat)))
+    if nbf is not None and nbf != iat:
+        marks.append(Mark(pct(nbf), "not before", 18 if iat is None else 66, anchor(nbf)))
+    if exp is not None:
+        label = "expired" if state == "expired" else "expires"
+        marks.append(Mark(pct(exp), label, 18, anchor(exp)))
+    else:
+        marks.append(Mark("97%", "no expiry", 18, "end", line=False))
+
+    now_mark = None
+    if now is not None:
+        # "now" goes below the bar unless the "not before" label is there; then above, unless
+        # "issued" or "expires" is there too (then below anyway: rare and still legible).
+        pn = 94 * (now - lo) / width
+        below_taken = (
+            nbf is not None
+            and nbf != iat
+            and iat is not None
+            and abs(pn - 94 * (nbf - lo) / width) < 14
+        )
+        above_taken = (iat is not None and abs(pn - 94 * (iat - lo) / width) < 10) or (
+            exp is not None and abs(pn - 94 * (exp - lo) / width) < 10
+        )
+        label_y = 18 if below_taken and not above_taken else 66
+        now_mark = Mark(pct(now), "now", label_y, anchor(now))
+
+    legend = tuple(
+        (label, claim, _text(times, claim, "relative"), _text(times, claim, "iso"))
+        for claim, label in (("iat", "Issued"), ("nbf", "Not before"), ("exp", "Expires"))
+        if times.get(claim)
+    )
+    return Timeline(
+        state=state,
+        summary="".join(words),
+        bar_class=bar_class,
+        bar_x=_percent(sx),
+        bar_width=bar_width,
+        overrun=overrun,
+        marks=tuple(marks),
+        now=now_mark,
+        legend=legend,
+    )

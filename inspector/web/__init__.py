@@ -12,12 +12,23 @@ csrf = CSRFProtect()
 
 
 def register_blueprints(app: Flask) -> None:
-    from inspector.web import api, auth, connection, env, home, token
+    """The blueprints, and what their templates read from the vocabulary and the reports."""
+    from inspector.web import api, auth, connection, env, home, mint, tester, token
 
-    for module in (home, token, connection, env, auth):
+    for module in (home, token, connection, env, auth, tester, mint):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    register_template_helpers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """`look(status)`: (tone, icon) of any status word; `timeline(times, now)`: the lifetime
+    picture, placed. Decided in Python, so a template only formats."""
+    from inspector.tokens.report import timeline
+    from inspector.vocabulary import look
+
+    app.jinja_env.globals.update(look=look, timeline=timeline)
 
 
 def register_security(app: Flask) -> None:

@@ -138,11 +138,8 @@
 
   // ---------- token and connection pages: re-inspect as you type, through the JSON API ----------
 
-  const SIGNATURE_LOOK = {
-    valid: ["ok", "✔"], invalid: ["error", "✖"], wrong_key_type: ["error", "✖"],
-    key_not_found: ["error", "✖"], unsigned: ["error", "✖"], bad_key: ["error", "✖"],
-    not_checked: ["muted", "–"], not_applicable: ["muted", "–"],
-  };
+  // The signature's words and look come with the JSON (signature.label, .tone, .icon: the
+  // server's vocabulary); only a finding's severity icon is drawn from here.
   const SEVERITY_ICON = { error: "✖", warning: "▲", info: "ℹ" };
 
   /** Append text to node, with `backticked` spans as <code> (as the server's macros do). */
@@ -222,8 +219,7 @@
     }
     const sig = report.signature || {};
     if (sig.status) {
-      const [kind, icon] = SIGNATURE_LOOK[sig.status] || ["muted", "•"];
-      const b = badge(`signature ${sig.status.replaceAll("_", " ")}`, kind, icon);
+      const b = badge(`signature ${sig.label}`, sig.tone, sig.icon);
       b.dataset.status = sig.status;
       line.append(b);
     }

@@ -170,3 +170,21 @@ def test_token_from_home_paste_box(page):
     with page.expect_navigation():
         page.get_by_role("button", name="Inspect").click()
     assert "supabase_user_token" in page.locator("#result").inner_text()
+
+
+def test_live_badge_looks_like_the_pages_badge(page):
+    """Both come from the vocabulary: the page's through the macros, the live one through the
+    JSON's signature label, tone and icon (app.js keeps no table of statuses)."""
+    token = mint()
+    result = submit_token(page, token, audience="")
+    served = result.locator('.token-summary [data-status="not_checked"]')
+    form = page.locator("form#token-form")
+    form.locator('[name="token"]').fill(token + " ")
+    live = page.locator('#live-summary [data-status="not_checked"]')
+    live.wait_for()
+    assert (
+        live.inner_text().split()
+        == served.inner_text().split()
+        == ["–", "signature", "not", "checked"]
+    )
+    assert live.get_attribute("class") == served.get_attribute("class") == "badge badge-muted"
