@@ -120,7 +120,7 @@ def test_node_postgres_connection_refused(real_errors):
 @pytest.mark.parametrize("scenario", ["node_pg_require_chain", "node_pg_require_leaf"])
 def test_require_verifies_and_warns(real_errors, scenario):
     got = real_errors.capture(scenario)
-    assert got.extra["where"] == "connect client 0"
+    assert got.extra["step"] == "connect client 0"
     assert got.extra["warnings"][0].startswith(SECURITY_WARNING)
 
 

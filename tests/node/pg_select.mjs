@@ -7,30 +7,25 @@ import { failure, finish, readInput } from './common.mjs'
 const input = readInput()
 const clients = []
 let result
+let where = 'start' // the step that failed, kept apart from the error (pg's own `where` is the server's)
 try {
   for (let i = 0; i < (input.clients ?? 1); i++) {
     const client = new pg.Client({ connectionTimeoutMillis: 5000, ...input.config })
     clients.push(client)
-    try {
-      await client.connect()
-    } catch (err) {
-      throw Object.assign(err, { where: `connect client ${i}` })
-    }
+    where = `connect client ${i}`
+    await client.connect()
   }
   const rows = []
   for (let round = 0; round < (input.times ?? 2); round++) {
     for (const [i, client] of clients.entries()) {
       const query = input.name ? { name: input.name, text: 'select 1 as n' } : 'select 1 as n'
-      try {
-        rows.push((await client.query(query)).rows[0].n)
-      } catch (err) {
-        throw Object.assign(err, { where: `round ${round} client ${i}` })
-      }
+      where = `round ${round} client ${i}`
+      rows.push((await client.query(query)).rows[0].n)
     }
   }
   result = { ok: true, rows, ssl: clients.map((c) => Boolean(c.connection.stream.encrypted)) }
 } catch (err) {
-  result = failure(err, err.where)
+  result = failure(err, where)
 }
 await Promise.allSettled(clients.map((c) => c.end()))
 finish(result)

@@ -8,6 +8,7 @@ const input = readInput()
 const options = { max: 1, connect_timeout: 5, idle_timeout: 1, onnotice: () => {}, ...input.options }
 const clients = []
 let result
+let where = 'start' // the step that failed, kept apart from the error
 try {
   for (let i = 0; i < (input.clients ?? 1); i++) {
     clients.push(input.url ? postgres(input.url, options) : postgres(options))
@@ -15,16 +16,13 @@ try {
   const rows = []
   for (let round = 0; round < (input.times ?? 2); round++) {
     for (const [i, sql] of clients.entries()) {
-      try {
-        rows.push((await sql`select 1 as n`)[0].n)
-      } catch (err) {
-        throw Object.assign(err, { where: `round ${round} client ${i}` })
-      }
+      where = `round ${round} client ${i}`
+      rows.push((await sql`select 1 as n`)[0].n)
     }
   }
   result = { ok: true, rows }
 } catch (err) {
-  result = failure(err, err.where)
+  result = failure(err, where)
 }
 await Promise.allSettled(clients.map((sql) => sql.end({ timeout: 1 })))
 finish(result)
