@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.keys",
     "tests.fixtures.servers",
     "tests.fixtures.browser",
+    "tests.fixtures.backend",
 ]
 
 # Every setting create_app reads from the environment, and the Supabase variables the
