@@ -188,16 +188,38 @@ def test_psycopg3_prepare_threshold_none_interleaved_and_moved(pg):
         assert server_statements(bouncer) == []
 
 
-def test_psycopg3_default_threshold_prepares_on_the_fifth_run(pgbouncer_tx):
-    """The default prepare_threshold (5) is not a fix: the sixth run of a query is prepared
-    under `_pg3_0`, which the next connection's sixth run collides with."""
+def test_psycopg3_default_threshold_prepares_the_sixth_run(pgbouncer_tx):
+    """The default prepare_threshold (5) is no fix: a query's sixth run is prepared as `_pg3_0`,
+    and so is the next connection's, on the same server connection."""
     kw = {**pgbouncer_tx.kwargs(), "autocommit": True, "connect_timeout": 5}
     with psycopg.connect(**kw) as a, psycopg.connect(**kw) as b:
         for _ in range(6):
             a.execute("select 1").fetchone()
+        for _ in range(5):
+            b.execute("select 1").fetchone()
         with pytest.raises(psycopg.errors.DuplicatePreparedStatement, match='"_pg3_0" already'):
-            for _ in range(6):
-                b.execute("select 1").fetchone()
+            b.execute("select 1")
+
+
+def test_asyncpg_in_one_process_names_do_not_collide(pgbouncer_tx):
+    """Why the duplicate needs a second worker process: asyncpg numbers statements per process,
+    so two connections of one process prepare different names, and both stay on the server."""
+    import asyncpg
+
+    async def scenario() -> list[int]:
+        a = await asyncpg.connect(**asyncpg_kwargs(pgbouncer_tx), timeout=5)
+        b = await asyncpg.connect(**asyncpg_kwargs(pgbouncer_tx), timeout=5)
+        try:
+            return [await conn.fetchval("select 1") for conn in (a, b, a, b)]
+        finally:
+            await a.close()
+            await b.close()
+
+    assert asyncio.run(scenario()) == [1] * 4
+    leftover = server_statements(pgbouncer_tx)
+    assert len(leftover) == 2 and all(
+        re.fullmatch(r"__asyncpg_stmt_[0-9a-f]+__", n) for n in leftover
+    )
 
 
 def test_postgresjs_prepare_false_interleaved(pgbouncer_tx):
