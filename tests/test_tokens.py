@@ -305,6 +305,7 @@ def _codes(report: TokenReport) -> list[str]:
 CODE_CASES = {
     "input_cleaned": lambda k: (f"Authorization: Bearer {k.mint.user(k.secret)}", {}),
     "malformed_token": lambda k: ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIi.!!", {}),
+    "token_truncated": lambda k: (k.mint.user(k.secret)[:-3], {"key": k.secret}),
     "alg_none": lambda k: (k.mint.unsigned(k.mint.user_claims()), {}),
     "token_expired": lambda k: (
         k.mint.user(k.secret, exp=NOW - 3 * 3600 - 12 * 60, iat=NOW - 5 * 3600),
@@ -517,7 +518,7 @@ def test_truncated_payload_is_named():
     header = b64json({"alg": "HS256"})
     cut = b64json({"sub": "1234567890", "name": "John Doe", "iat": 1516239022})[:-8]
     r = run(f"{header}.{cut}")
-    detail = next(f for f in r.findings if f.code == "malformed_token").detail
+    detail = next(f for f in r.findings if f.code == "token_truncated").detail
     assert "signature part is missing" in detail and "cut off" in detail
     assert "Not enough segments" in detail
 

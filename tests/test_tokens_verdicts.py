@@ -212,3 +212,131 @@ def test_private_key_in_the_token_box_is_said(rsa_key):
     assert report.kind == "unknown"
     assert {"wrong_inspector", "key_is_private"} <= set(codes(report))
     assert "key_is_private" not in codes(run(json.dumps(public_jwk(rsa_key))))
+
+
+# ---------- 3. a token cut off ----------
+
+FIXED_SIZE = {"HS256": 43, "HS384": 64, "HS512": 86, "ES256": 86, "ES384": 128, "ES512": 176}
+
+
+def _key_for(alg: str, secret: str, ec_keys) -> tuple[Any, str]:
+    """(signing key, the key to paste) for an HS or ES algorithm."""
+    if alg.startswith("HS"):
+        return secret, secret
+    return ec_keys[alg], json.dumps(public_jwk(ec_keys[alg]))
+
+
+@pytest.mark.parametrize("alg", sorted(FIXED_SIZE))
+@pytest.mark.parametrize("cut", [1, 3, 4, 11])
+def test_signature_cut_short_is_truncated_not_a_wrong_key(hs_secret, ec_keys, alg, cut):
+    signing, key = _key_for(alg, hs_secret, ec_keys)
+    token = sign(signing, alg)
+    assert len(token.rpartition(".")[2]) == FIXED_SIZE[alg]
+    assert run(token, key=key).signature.status == "valid"
+    report = run(token[:-cut], key=key)
+    impossible = (FIXED_SIZE[alg] - cut) % 4 == 1  # no base64url text is 4k+1 long
+    assert report.signature.status == ("not_applicable" if impossible else "invalid")
+    assert report.signature.key_used is None
+    found = codes(report)
+    assert "token_truncated" in found
+    assert "signature_invalid" not in found  # the key is not to blame
+    assert "malformed_token" not in found
+    f = finding(report, "token_truncated")
+    assert f.severity.value == "error"
+    assert ("base64url length" if impossible else f"ends {cut} character") in f.detail
+    assert "Copy the whole token again" in (f.fix or "")
+
+
+@pytest.mark.parametrize("alg", sorted(FIXED_SIZE))
+def test_signature_cut_short_without_a_key_is_still_said(hs_secret, ec_keys, alg):
+    signing, _ = _key_for(alg, hs_secret, ec_keys)
+    report = run(sign(signing, alg)[:-4])
+    assert report.signature.status == "not_checked"
+    assert "token_truncated" in codes(report)
+    assert "token_truncated" not in codes(run(sign(signing, alg)))
+
+
+def test_rsa_signature_cut_short_is_judged_by_the_key_size(rsa_key):
+    token = sign(rsa_key, "RS256")
+    pem = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    for cut in (4, 8):
+        report = run(token[:-cut], key=pem.decode())
+        assert report.signature.status == "invalid"
+        assert "token_truncated" in codes(report)
+        assert "asymmetric_signature_invalid" not in codes(report)
+        assert "signature_invalid" not in codes(report)
+        assert "with this key is 256" in finding(report, "token_truncated").detail
+    jwk = json.dumps(public_jwk(rsa_key))
+    assert "token_truncated" in codes(run(sign(rsa_key, "PS512")[:-4], key=jwk))
+    # no key: an RSA signature's size is the key's, so a cut is not claimed
+    assert "token_truncated" not in codes(run(token[:-4]))
+
+
+def test_whole_rsa_signature_of_a_smaller_key_is_a_wrong_key_not_a_cut(rsa_key):
+    bigger = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    report = run(sign(rsa_key, "RS256"), key=json.dumps(public_jwk(bigger)))
+    assert report.signature.status == "invalid"
+    assert "token_truncated" not in codes(report)
+    assert "signature_invalid" in codes(report)  # the asymmetric variant of the code
+
+
+def test_eddsa_signature_cut_short():
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key.public_key()))
+    token = sign(key, "EdDSA")
+    assert run(token, key=json.dumps(jwk)).signature.status == "valid"
+    report = run(token[:-3], key=json.dumps(jwk))
+    assert (report.signature.status, "token_truncated" in codes(report)) == ("invalid", True)
+
+
+def test_signature_of_an_impossible_length_is_truncated(hs_secret):
+    token = sign(hs_secret, "HS256")[:-2]  # 41 characters: no base64url text is 4k+1 long
+    report = run(token, key=hs_secret)
+    assert report.kind == "malformed_jwt"
+    assert report.signature.status == "not_applicable"
+    assert "cut off" in report.signature.detail
+    assert "token_truncated" in codes(report)
+    assert "malformed_token" not in codes(report)
+    assert "signature_invalid" not in codes(report)
+    assert report.claims == CLAIMS  # header and payload still read
+
+
+def test_empty_signature_is_truncated(hs_secret):
+    token = sign(hs_secret, "HS256").rpartition(".")[0] + "."
+    report = run(token, key=hs_secret)
+    assert report.signature.status == "invalid"
+    assert "empty signature" in finding(report, "token_truncated").detail
+
+
+@pytest.mark.parametrize("mark", ["…", "..."])
+@pytest.mark.parametrize("keep", [30, 60, -10])
+def test_shortened_display_of_a_token_is_truncated(hs_secret, mark, keep):
+    token = sign(hs_secret, "HS256")
+    report = run(token[:keep] + mark, key=hs_secret)
+    assert report.kind == "malformed_jwt"
+    assert "token_truncated" in codes(report), codes(report)
+    assert "shortened display" in finding(report, "token_truncated").detail
+    middle = token[:12] + mark + token[-6:]  # eyJhbGciOiJI…XVCJ9: the middle left out
+    assert "token_truncated" in codes(run(middle, key=hs_secret))
+    assert "JWE" not in finding(report, "token_truncated").detail
+
+
+def test_payload_cut_off_with_no_signature_is_truncated(hs_secret):
+    token = sign(hs_secret, "HS256")
+    header, payload, _ = token.split(".")
+    report = run(f"{header}.{payload[:-6]}")
+    assert "token_truncated" in codes(report)
+    assert "malformed_token" not in codes(report)
+
+
+def test_other_malformed_tokens_stay_malformed(hs_secret):
+    """A bad character, a broken header or a missing signature is no cut."""
+    header, payload, sig = sign(hs_secret, "HS256").split(".")
+    for text in (f"{header}.{payload}.{sig[:-1]}!", f"x{header}.{payload}.{sig}", "eyJhbGciOi.e30"):
+        report = run(text, key=hs_secret)
+        assert "malformed_token" in codes(report)
+        assert "token_truncated" not in codes(report)

@@ -66,7 +66,8 @@ def is_supabase_issuer(iss: object) -> bool:
 
 
 def looks_like_jwt(text: str) -> bool:
-    return text.startswith("eyJ") and "." in text
+    """eyJ... with a dot, or with an ellipsis (a shortened display of a token: eyJhbGci…)."""
+    return text.startswith("eyJ") and ("." in text or "\u2026" in text)
 
 
 def is_v2_refresh_token(text: str) -> bool:

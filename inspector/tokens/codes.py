@@ -52,6 +52,14 @@ MALFORMED_TOKEN = _d(
     "Copy the whole token again: a JWT is three base64url parts joined by dots "
     "(header.payload.signature), with nothing cut off or added.",
 )
+TOKEN_TRUNCATED = _d(
+    "token_truncated",
+    "error",
+    "The token was cut off",
+    "Copy the whole token again: no key verifies a cut-off token. If your code stores or sends "
+    "it, check what shortens it (a column or variable length, a cookie size limit, a log line, a "
+    "UI that shows `eyJ...…`).",
+)
 WRONG_INSPECTOR = _d(
     "wrong_inspector",
     "warning",

@@ -27,6 +27,7 @@ _SURROGATE_ESCAPE = re.compile(
     r"|([dD][89a-fA-F][0-9a-fA-F]{2}))"
 )
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_CUT_OFF = "it was cut off"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Decoded:
     claims: dict[str, Any] | None = None
     signature: bytes | None = None
     errors: tuple[str, ...] = field(default_factory=tuple)
+    truncated: bool = False  # the errors say the token was cut off at the end
 
     @property
     def ok(self) -> bool:
@@ -140,18 +142,34 @@ def _json_object(name: str, segment: str) -> tuple[dict[str, Any] | None, str | 
     except ValueError as exc:
         pos = getattr(exc, "pos", None)
         if isinstance(pos, int) and pos >= len(text.rstrip()) and text.lstrip()[:1] in "{[":
-            return None, f"the {name}'s JSON stops after {len(text)} characters: it was cut off"
+            return None, f"the {name}'s JSON stops after {len(text)} characters: {_CUT_OFF}"
         return None, f"the {name} is not JSON ({exc.args[0] if exc.args else exc})"
     if not isinstance(value, dict):
         return None, f"the {name} is JSON but not an object (a {type(value).__name__})"
     return value, None
 
 
+# No JWT holds "..." (two empty parts in a row) or "…": a shortened display (a dashboard, a log
+# line, `eyJhbGci…XVCJ9`) does.
+ELLIPSIS = re.compile(r"\.\.\.|\u2026")
+
+
+def _impossible_length(segment: str) -> bool:
+    """No base64url text has 4k+1 characters: a segment of that length lost its end."""
+    return len(segment.rstrip("=")) % 4 == 1
+
+
 def decode_jwt(token: str) -> Decoded:
     """Split at dots and decode each part; never raises."""
+    errors: list[str] = []
+    shortened = ELLIPSIS.search(token)
+    if shortened:
+        mark = shortened.group()
+        errors.append(f"it holds '{mark}': this is a shortened display of the token, not the token")
+        if token.endswith(mark):  # what comes before the mark is still the token's beginning
+            token = token.removesuffix(mark).rstrip(".")
     segments = token.split(".")
     n = len(segments)
-    errors: list[str] = []
     if n == 5:
         errors.append(
             "5 parts: this is an encrypted token (JWE); it cannot be read without the "
@@ -186,4 +204,19 @@ def decode_jwt(token: str) -> Decoded:
         claims=claims,
         signature=sig,
         errors=tuple(errors),
+        truncated=bool(shortened) or _cut_at_the_end(segments, herr, perr, serr),
     )
+
+
+def _cut_at_the_end(
+    segments: list[str], herr: str | None, perr: str | None, serr: str | None
+) -> bool:
+    """Whether what is wrong is only that the last segment lost its end: a signature of an
+    impossible length, or (no signature at all) a payload whose JSON stops short."""
+    if herr:
+        return False
+    if len(segments) == 3:
+        return not perr and serr is not None and _impossible_length(segments[2])
+    if len(segments) == 2:
+        return perr is not None and (_impossible_length(segments[1]) or perr.endswith(_CUT_OFF))
+    return False

@@ -128,7 +128,8 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
     if decoded.errors:
         kind = "malformed_jwt"
         detail = "; ".join(decoded.errors) + "." + _pyjwt_says(decoded)
-        findings.append(make(codes.MALFORMED_TOKEN, detail))
+        code = codes.TOKEN_TRUNCATED if decoded.truncated else codes.MALFORMED_TOKEN
+        findings.append(make(code, detail))
     else:
         kind = jwt_kind(claims)
     findings += rules.claim_findings(
@@ -145,6 +146,8 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
     jwks_url = _jwks_url(kind, claims, alg)
     if decoded.errors:
         detail = "the token does not decode, so there is no signature to check"
+        if decoded.truncated:
+            detail = "the token was cut off, so there is no whole signature to check"
         signature = Signature("not_applicable", alg if isinstance(alg, str) else None, None, detail)
     else:
         v = _verify(req, header, claims)

@@ -35,6 +35,20 @@ from inspector.tokens.keys import (
 )
 
 _ALGORITHMS = get_default_algorithms()
+# The size of a signature, in bytes, for the algorithms whose size does not depend on the key
+# (RFC 7518 §3.2 HMAC output, §3.4 R || S; RFC 8037 EdDSA: Ed25519 64, Ed448 114).
+SIGNATURE_BYTES = {
+    "HS256": (32,),
+    "HS384": (48,),
+    "HS512": (64,),
+    "ES256": (64,),
+    "ES256K": (64,),
+    "ES384": (96,),
+    "ES512": (132,),
+    "EdDSA": (64, 114),
+    "Ed25519": (64,),
+    "Ed448": (114,),
+}
 _JWKS_PLACEHOLDER = "https://<ref>.supabase.co/auth/v1/.well-known/jwks.json"
 CONFIGURED_SECRET = "the configured SUPABASE_JWT_SECRET"
 
@@ -93,6 +107,7 @@ class _Job:
     candidates: list[Candidate]
     jwks_hint: str | None
     findings: list[Finding] = field(default_factory=list)
+    signature_size: int | None = None  # bytes; None when the signature does not decode
 
     @property
     def family(self) -> str | None:
@@ -128,19 +143,69 @@ def verify(
         return Verification(problem, [])
     assert isinstance(header, dict)  # header_problem found an alg in it
     alg: str = header["alg"]
+    size = _signature_size(token)
     if key is None and not configured_secret:
         detail = "no key given: the signature was not checked"
-        return Verification(Signature("not_checked", alg, None, detail), [])
+        cut = cut_off(alg, size, token.rpartition(".")[2])
+        found = [make(codes.TOKEN_TRUNCATED, cut)] if cut else []
+        return Verification(Signature("not_checked", alg, None, detail), found)
     candidates = list(key.candidates) if key else []
     if configured_secret:
         candidates += hmac_candidates(configured_secret, "configured_secret", first_only=True)
     kid = header.get("kid")
     job = _Job(token, alg, kid, key, candidates, jwks_hint, list(key.findings) if key else [])
+    job.signature_size = size
+    done: Verification | None = None
     for step in _STEPS:
         done = step(job)
         if done is not None:
-            return done
-    return _try_candidates(job)
+            break
+    done = done or _try_candidates(job)
+    # A cut-off signature is said whatever settled the verdict (a wrong key type, a missing kid).
+    cut = cut_off(alg, size, token.rpartition(".")[2])
+    if cut and not any(f.code == codes.TOKEN_TRUNCATED for f in job.findings):
+        job.findings.append(make(codes.TOKEN_TRUNCATED, cut))
+    return done
+
+
+def _signature_size(token: str) -> int | None:
+    try:
+        return len(b64url_decode(token.rpartition(".")[2]))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _chars(n: int) -> int:
+    """The length of n bytes in unpadded base64url."""
+    return (4 * n + 2) // 3
+
+
+def cut_off(alg: str, size: int | None, segment: str, key_bytes: int | None = None) -> str | None:
+    """Why a signature of `size` bytes is too short for `alg` (the token was cut off), or None.
+
+    Most algorithms have one size whatever the key; an RSA signature is as long as the key's
+    modulus (`key_bytes`, when a key is known). A longer signature is no cut: that is left to
+    verification.
+    """
+    if size is None:
+        return None
+    if size == 0:
+        return f"The token ends with an empty signature: its {alg} signature was cut off."
+    sizes = SIGNATURE_BYTES.get(alg)
+    if sizes is None and key_bytes and family_of(alg) == "rsa":
+        # RSA moduli are whole multiples of 64 bytes (1024, 1536, 2048, ... bits) in practice:
+        # a shorter signature of another size lost its end, not a key of another size.
+        sizes = (key_bytes,) if size % 64 else ()
+    if not sizes or size >= max(sizes) or size in sizes:
+        return None
+    want = min(s for s in sizes if s > size)
+    missing = _chars(want) - len(segment.rstrip("="))
+    return (
+        f"The signature is {size} bytes; a{'n' if alg[0] in 'EHR' else ''} {alg} signature "
+        f"{'with this key ' if key_bytes else ''}is {want} ({_chars(want)} characters): the token "
+        f"ends {missing} character{'s' if missing != 1 else ''} early. PyJWT can only say "
+        "InvalidSignatureError: Signature verification failed."
+    )
 
 
 # --- the steps before trying: each returns a verdict or None (go on) -------------------------
@@ -218,11 +283,29 @@ def _kid_not_found(job: _Job) -> Verification | None:
     return job.verdict("key_not_found", f'no key with kid "{job.kid}"')
 
 
+def _truncated(job: _Job) -> Verification | None:
+    """A signature too short for the algorithm (and, for RSA, for every key left to try): no
+    key can verify it, so none is blamed."""
+    rsa_bytes = [
+        (c.key.key_size + 7) // 8
+        for c in job.candidates
+        if c.family == job.family and isinstance(c.key, rsa.RSAPublicKey)
+    ]
+    segment = job.token.rpartition(".")[2]
+    key_bytes = min(rsa_bytes) if rsa_bytes else None
+    cut = cut_off(job.alg, job.signature_size, segment, key_bytes)
+    if cut is None:
+        return None
+    job.findings.append(make(codes.TOKEN_TRUNCATED, cut))
+    return job.verdict("invalid", "the signature was cut off: no key can verify it")
+
+
 _STEPS: tuple[Callable[[_Job], Verification | None], ...] = (
     _unreadable_key,
     _empty_jwks,
     _wrong_family,
     _kid_not_found,
+    _truncated,
 )
 
 
