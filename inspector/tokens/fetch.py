@@ -54,7 +54,7 @@ def _resolve(host: str, port: int, timeout: float) -> list[str]:
         raise JWKSFetchError(f"resolving {host} took longer than {timeout:.1f} s") from exc
     except OSError as exc:
         raise JWKSFetchError(f"{host} does not resolve ({exc.strerror or exc})") from exc
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class _DeadlinePassedError(TimeoutError):
@@ -76,7 +76,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         if self.total > MAX_RESPONSE:
             raise _ResponseTooLargeError(f"the response is larger than {MAX_RESPONSE // 1024} KiB")
         sock = self._owner.sock
@@ -152,7 +152,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         except BaseException:
             tls.close()
             raise
-        self.sock = _DeadlineSocket(tls, self._deadline)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(tls, self._deadline)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -162,7 +162,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
     def connect(self) -> None:
         sock = _open(self._address, self.port, self._deadline)
-        self.sock = _DeadlineSocket(sock, self._deadline)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(sock, self._deadline)
 
 
 def fetch_jwks(

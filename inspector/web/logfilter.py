@@ -18,7 +18,7 @@ import contextvars
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from inspector.redact import MASK, redact_log_text
@@ -160,8 +160,11 @@ def secrets_in(data: Any) -> list[str]:
     return [v for v in found if len(v) >= _MIN_SECRET]
 
 
-def _factory_wrapper(previous):
-    def factory(*args, **kwargs):
+_Factory = Callable[..., logging.LogRecord]
+
+
+def _factory_wrapper(previous: _Factory) -> _Factory:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return _scrub(previous(*args, **kwargs))
 
     factory._inspector = True  # type: ignore[attr-defined]

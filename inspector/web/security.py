@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from flask import (
     Flask,
+    Response,
     abort,
     current_app,
     g,
@@ -26,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limit, Limiter
 from werkzeug.exceptions import MisdirectedRequest, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -129,7 +131,7 @@ def host_trusted(name: str, extra: tuple[str, ...]) -> bool:
     return any(e.startswith(".") and name.endswith(e) for e in extra)
 
 
-def _trusted_host():
+def _trusted_host() -> None:
     """Only this site's own names get an answer. A page on another site can re-bind its own
     name to 127.0.0.1 and then read this one as same-origin: its requests still carry its
     name in `Host`. Checked before anything else runs; the error page builds no absolute URL."""
@@ -151,7 +153,7 @@ def _trusted_host():
     raise UntrustedHostError(name)
 
 
-def _body_limit():
+def _body_limit() -> None:
     """Refuse an oversized body before anything reads it: by its Content-Length, or, for a
     chunked body without one, by reading at most limit + 1 bytes. (Werkzeug's own cap on such
     a stream stops at the limit silently: the view would see a truncated body, not a 413.)"""
@@ -181,7 +183,7 @@ def _body_limit():
     environ.pop("HTTP_TRANSFER_ENCODING", None)
 
 
-def _gate():
+def _gate() -> ResponseReturnValue | None:
     """Shared mode: pass a trusted proxy user or a signed-in session; else 401 or the login."""
     if not is_shared() or request.endpoint in OPEN_ENDPOINTS:
         return None
@@ -235,7 +237,7 @@ def _has_lone_surrogate(data: Any) -> bool:
     return False
 
 
-def _note_request_secrets():
+def _note_request_secrets() -> None:
     """Read a JSON body once (refusing what no view can use), and tell the log filter what this
     request's secrets are, whatever shape they have."""
     if request.method != "POST":
@@ -245,9 +247,9 @@ def _note_request_secrets():
         try:
             data = request.get_json(silent=True)
         except RecursionError:
-            return _bad_json("the JSON is nested too deeply")
+            _bad_json("the JSON is nested too deeply")
         if _has_lone_surrogate(data):
-            return _bad_json("the JSON holds a lone surrogate escape (\\ud800-\\udfff): not text")
+            _bad_json("the JSON holds a lone surrogate escape (\\ud800-\\udfff): not text")
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         data = request.form
     if data:
@@ -255,13 +257,13 @@ def _note_request_secrets():
     return None
 
 
-def _forget_request_secrets(_exc=None):
+def _forget_request_secrets(_exc: BaseException | None = None) -> None:
     token = g.pop("_inspector_secrets", None)
     if token is not None:
         logfilter.reset_request_secrets(token)
 
 
-def _headers(response):
+def _headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers[name] = value
     if request.is_secure:
@@ -269,7 +271,7 @@ def _headers(response):
     return response
 
 
-def _healthz():
+def _healthz() -> ResponseReturnValue:
     return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
