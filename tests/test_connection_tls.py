@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from inspector.connections import codes, tlsinfo
+from inspector.connections.probe.io import store_certs
 from tests.fixtures.postgres import KeyCert, make_ca, make_server_cert
 
 
@@ -48,7 +49,7 @@ def test_supabase_root_missing_from_certifi_is_named(supabase_like):
     root, inter, leaf = supabase_like
     v = tlsinfo.evaluate(
         [leaf.cert, inter.cert],
-        tlsinfo.store_certs("certifi"),
+        store_certs("certifi"),
         "certifi",
         "db.abcdefghijklmnopqrst.supabase.co",
     )
@@ -101,7 +102,7 @@ def test_self_signed_and_expired_reasons():
     v = tlsinfo.evaluate([old.cert], [ca.cert], "pasted CA", "localhost")
     assert v.code == codes.TLS_EXPIRED and "expired on" in v.reason and v.name_ok
     selfie = make_server_cert()
-    v = tlsinfo.evaluate([selfie.cert], tlsinfo.store_certs("certifi"), "certifi", "localhost")
+    v = tlsinfo.evaluate([selfie.cert], store_certs("certifi"), "certifi", "localhost")
     assert v.code == codes.TLS_SELF_SIGNED
     v = tlsinfo.evaluate([selfie.cert], [selfie.cert], "pasted CA", "localhost")
     assert v.full_ok

@@ -303,7 +303,9 @@ def test_shared_probe_refuses_to_log_in_while_pgservice_is_set(account, rec_peer
     ],
 )
 def test_shared_login_never_offers_the_servers_kerberos_credentials(pasted, sent):
-    from inspector.connections.probe import _without_server_credentials
+    from inspector.connections.probe import (
+        without_server_credentials as _without_server_credentials,
+    )
 
     assert _without_server_credentials(pasted) == sent
 

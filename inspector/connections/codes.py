@@ -1,12 +1,18 @@
 """The connection inspector's finding codes (api.md, connection section), each defined once.
 
-Fix texts name the exact change. A finding made from live evidence usually passes its own `fix`
-(with the host, user and port filled in); the catalog text is the general rule.
+Fix texts name the exact change; the catalog text is the general rule. Where a situation needs
+its own title, fix or severity (the host, user and port filled in, an error that is only a
+warning for this driver), it is a named `Variant` at the end of this module (the mechanism of
+`inspector/tokens/codes.py`); call sites never override the catalog's text.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from inspector.findings import define
+from inspector.supabase import SUPABASE_CA_FILE
+from inspector.tokens.codes import Variant
 
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
@@ -369,3 +375,159 @@ CA_UNREADABLE = _d(
     "Paste the CA certificate in PEM form (the text between -----BEGIN CERTIFICATE----- and "
     "-----END CERTIFICATE-----, e.g. prod-ca-2021.crt opened in a text editor).",
 )
+
+
+# --- Variants: one code, a situation of its own ------------------------------------------------
+# `{placeholders}` are filled by `Variant.make(detail, **fmt)`; in a text with placeholders,
+# literal braces are doubled.
+
+# The string (lint.py).
+PLACEHOLDER_IN_PASSWORD_FIELD = Variant(
+    PASSWORD_PLACEHOLDER,
+    fix="Type the real database password (without brackets) in the password field.",
+)
+USER_MISSING_LOCAL = Variant(USER_MISSING, severity="info")  # a local server knows the OS user
+PASSWORD_ENCODING_ADVISED = Variant(PASSWORD_NEEDS_ENCODING, severity="warning")  # read right
+PASSWORD_SPLITS_URI = Variant(
+    PASSWORD_NEEDS_ENCODING,
+    fix="Percent-encode the password in the URI: {encodings}; in Python "
+    "`urllib.parse.quote(password, safe='')`. The suggested strings below are already encoded.",
+)
+_REMOVE_PARAMETER = "Remove `{param}` from the string{instead}."
+UNKNOWN_TO_LIBPQ = Variant(UNKNOWN_PARAMETER, fix=_REMOVE_PARAMETER, severity="error")
+UNKNOWN_TO_LIBPQ_ANY_DRIVER = Variant(UNKNOWN_PARAMETER, fix=_REMOVE_PARAMETER)
+# What to write instead of a parameter libpq rejects (`{instead}` above).
+INSTEAD_OF_PARAMETER = {
+    "ssl": " and write `sslmode=require` (or `verify-full` with `sslrootcert`) instead",
+    "schema": " and use `options=-csearch_path%3D<schema>` instead",
+}
+_WRITE_SCHEME = "Write `{want}://` instead of `{scheme}://`."
+SCHEME_REJECTED_FOR_DRIVER = Variant(SCHEME_REJECTED_BY_SQLALCHEMY, fix=_WRITE_SCHEME)
+SCHEME_REJECTED_FOR_SOME_DRIVERS = Variant(
+    SCHEME_REJECTED_BY_SQLALCHEMY, fix=_WRITE_SCHEME, severity="warning"
+)
+SSLMODE_TO_ASYNCPG = Variant(
+    ASYNCPG_SSLMODE_PARAM,
+    fix="Replace `sslmode={value}` by `ssl={value}` in the `postgresql+asyncpg://` URL.",
+)
+SSLMODE_VERIFY_TO_ASYNCPG = Variant(
+    ASYNCPG_SSLMODE_PARAM,
+    fix="Remove `sslmode` from the URL and pass "
+    "`connect_args={'ssl': ssl.create_default_context(cafile='prod-ca-2021.crt')}` to "
+    "create_async_engine() (a URL cannot name the CA file for asyncpg).",
+)
+UNKNOWN_TO_ASYNCPG_DIALECT = Variant(
+    UNKNOWN_PARAMETER,
+    fix="Remove `{key}=...` from the URL (asyncpg options go in `connect_args={{...}}`).",
+    severity="error",
+)
+SSL_IN_ASYNCPG_DSN = Variant(
+    ASYNCPG_SSL_TRUE,
+    fix="Write `sslmode=require` (or `sslmode=verify-full&sslrootcert=...`) in an asyncpg DSN.",
+)
+UNKNOWN_TO_ASYNCPG_DSN = Variant(
+    UNKNOWN_PARAMETER,
+    fix="Remove `{key}=...` from the DSN (pass asyncpg options as keyword arguments to "
+    "asyncpg.connect()).",
+)
+DIRECT_HOST_USE_POOLER = Variant(
+    SUPABASE_DIRECT_IPV6_ONLY,
+    fix="From an IPv4-only network use the session pooler: host `{pooler}` port 5432, user "
+    "`{user}` (copy the host from the dashboard's Connect dialog: the aws-N index is not "
+    "derivable from the region).",
+)
+POOLER_USER_WRITE_AS = Variant(POOLER_USER_MISSING_REF, fix="Write the user as `{user}`.")
+PREPARED_STATEMENTS_ASYNCPG = Variant(
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    fix="asyncpg: `asyncpg.connect(dsn, statement_cache_size=0)`.",
+)
+PREPARED_STATEMENTS_SQLALCHEMY_ASYNCPG = Variant(
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    fix="create_async_engine(url, poolclass=NullPool, connect_args={"
+    "'statement_cache_size': 0, 'prepared_statement_cache_size': 0, "
+    "'prepared_statement_name_func': lambda: f'__asyncpg_{uuid4()}__'}).",
+)
+PREPARED_STATEMENTS_OTHER_DRIVERS = Variant(  # psycopg2 is fine: only a note for the others
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    fix="asyncpg `statement_cache_size=0`; psycopg 3 `prepare_threshold=None`; "
+    "Prisma `?pgbouncer=true`; postgres.js `prepare: false`; JDBC `prepareThreshold=0`.",
+    severity="info",
+)
+ROOT_CERT_TO_ADD = Variant(VERIFY_WITHOUT_ROOT_CERT, fix="Add `sslrootcert={ca}` to the string.")
+ROOT_CERT_FOR_ASYNCPG_ENGINE = Variant(
+    VERIFY_WITHOUT_ROOT_CERT,
+    fix="Pass connect_args={{'ssl': ssl.create_default_context(cafile='{ca}')}} to "
+    "create_async_engine() and drop ssl from the URL.",
+)
+VERIFY_FULL_TO_ADD = Variant(
+    SSLMODE_NO_VERIFICATION, fix="Add `sslmode=verify-full&sslrootcert={ca}`."
+)
+VERIFY_FULL_SUPABASE_TO_ADD = Variant(
+    SSLMODE_NO_VERIFICATION,
+    fix="Add `sslmode=verify-full&sslrootcert={ca}` ({ca}: Database Settings -> SSL "
+    "Configuration -> Download certificate).",
+)
+VERIFY_FOR_ASYNCPG_ENGINE = Variant(
+    SSLMODE_NO_VERIFICATION,
+    fix="Pass connect_args={{'ssl': ssl.create_default_context(cafile='{ca}')}} to "
+    "create_async_engine().",
+)
+
+# The live probe (probe/).
+IPV6_ONLY_USE_POOLER = Variant(
+    IPV6_ONLY_NO_ROUTE,
+    fix="Use the session pooler: host `{pooler}` port 5432, user `{user}` (copy the host from "
+    "the dashboard's Connect dialog), or enable the IPv4 add-on, or run from a network with IPv6.",
+)
+SERVER_NO_SSL_REQUIRED = Variant(  # the client's sslmode requires TLS: the login stops
+    SERVER_NO_SSL,
+    fix="Turn SSL on in the server, or (on a trusted local network only) use sslmode=disable "
+    "or prefer.",
+    severity="error",
+)
+TENANT_NOT_FOUND_FOR_USER = Variant(
+    TENANT_NOT_FOUND,
+    fix="Use the user `{user}` and copy the pooler host (`aws-N-<region>.pooler.supabase.com`) "
+    "from the dashboard's Connect dialog exactly: the cluster index N and the region must be "
+    "your project's (aws-0 is not a safe guess).",
+)
+USER_MISSING_NOT_SENT = Variant(USER_MISSING, severity="error")  # shared mode: no login at all
+PGSERVICE_SET = Variant(PROBE_BLOCKED, fix="The site's operator must unset PGSERVICE.")
+
+
+@dataclass(frozen=True)
+class TlsProblem:
+    """A problem of the server's chain as the TLS step reports it: `checked` (an error) when
+    the client's sslmode checks it, so the login fails; `unchecked` (a warning) when the sslmode
+    connects anyway, unverified."""
+
+    checked: Variant
+    unchecked: Variant
+
+
+def _tls_problem(code: str, fix: str | None = None) -> TlsProblem:
+    return TlsProblem(Variant(code, fix=fix), Variant(code, fix=fix, severity="warning"))
+
+
+_SUPABASE_CA_FIX = (
+    f"Download {SUPABASE_CA_FILE} (Database Settings -> SSL Configuration) and add "
+    f"`sslrootcert={SUPABASE_CA_FILE}` (or paste it here as the CA)."
+)
+TLS_UNTRUSTED_SUPABASE_CA = _tls_problem(TLS_UNTRUSTED, _SUPABASE_CA_FIX)
+TLS_SELF_SIGNED_SUPABASE_CA = _tls_problem(TLS_SELF_SIGNED, _SUPABASE_CA_FIX)
+TLS_UNTRUSTED_GIVE_CA = _tls_problem(
+    TLS_UNTRUSTED,
+    "Give the client the CA that issued the certificate: add `sslrootcert=/path/to/ca.crt` "
+    "(or paste the CA here to check it first).",
+)
+TLS_SELF_SIGNED_TRUST_IT = _tls_problem(
+    TLS_SELF_SIGNED,
+    "Trust exactly that certificate: save the server's certificate and add "
+    "`sslrootcert=server.crt`, or give the server a certificate from a CA you trust.",
+)
+TLS_HOSTNAME_NAMES_LISTED = _tls_problem(
+    TLS_HOSTNAME_MISMATCH,
+    "Connect with a name the certificate holds (listed above), or use sslmode=verify-ca to "
+    "check only the chain.",
+)
+TLS_EXPIRED_IN_CHAIN = _tls_problem(TLS_EXPIRED)  # the catalog's fix

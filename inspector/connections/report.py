@@ -1,25 +1,81 @@
-"""ConnectionReport: what the page, the JSON API and the CLI render."""
+"""ConnectionReport: what the page, the JSON API and the CLI render.
+
+`to_dict()` is api.md's JSON. The properties below it are the page's view of the same report
+(the heading of the verdict, the certificate cards, the trust per store, the rows of the server
+and parsed tables, the strings per driver): decided here, so the template only formats them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from inspector.connections import codes
-from inspector.connections.parse import ParsedConnection
+from inspector.connections.parse import DEFAULT_PORT, ParsedConnection
+from inspector.connections.probe import ServerInfo, StepDict, TlsReport
+from inspector.connections.verdict import Verdict, refused_verdict, static_verdict
 from inspector.findings import Finding, has_errors, make, ordered
+from inspector.vocabulary import HostKind, StepName, VerdictStatus
+
+# The strings and snippets per driver, in the page's order, with their headings.
+_URL_LABELS = (
+    ("psycopg2", "psycopg2 URL"),
+    ("asyncpg", "asyncpg URL"),
+    ("sqlalchemy", "SQLAlchemy (psycopg2) URL"),
+    ("sqlalchemy_asyncpg", "SQLAlchemy + asyncpg URL"),
+)
+_SNIPPET_LABELS = (
+    ("psycopg2", "psycopg2"),
+    ("asyncpg", "asyncpg"),
+    ("sqlalchemy", "SQLAlchemy"),
+    ("sqlalchemy_asyncpg", "SQLAlchemy + asyncpg"),
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The verdict as the page heads it: `status` picks its look (the `verdict` macro)."""
+
+    status: str
+    title: str
+    summary: str
+    fix: str | None = None
+    code: str | None = None
+
+
+class CertCard(TypedDict):
+    """A certificate as the `cert_chain` macro draws it."""
+
+    subject: str
+    issuer: str
+    not_before: str
+    not_after: str
+    expired: bool  # outside its validity dates (expired or not yet valid)
+    self_signed: bool
+    san: list[str]
+    key: str
+    sha256: str
+
+
+class TrustMark(TypedDict):
+    ok: bool  # the chain verifies against the store, host name included
+    detail: str
+
+
+def _no_verdict() -> Verdict:
+    return static_verdict([], probe_asked=False)
 
 
 @dataclass(frozen=True)
 class ConnectionReport:
     parsed: ParsedConnection
-    host_kind: str
+    host_kind: HostKind
     project_ref: str | None
     findings: tuple[Finding, ...]
-    steps: tuple[dict[str, Any], ...] = ()
-    tls: dict[str, Any] | None = None
-    server: dict[str, Any] | None = None
-    verdict: dict[str, Any] = field(default_factory=dict)
+    steps: tuple[StepDict, ...] = ()
+    tls: TlsReport | None = None
+    server: ServerInfo | None = None
+    verdict: Verdict = field(default_factory=_no_verdict)
     suggested: dict[str, str] = field(default_factory=dict)
     snippets: dict[str, str] = field(default_factory=dict)
     driver: str = "auto"
@@ -37,12 +93,13 @@ class ConnectionReport:
         return {
             "parsed": self.parsed.to_dict(),
             "host_kind": self.host_kind,
+            "host_kind_outcome": self.host_kind.outcome,
             "project_ref": self.project_ref,
             "findings": [f.to_dict() for f in self.findings],
             "steps": [dict(s) for s in self.steps],
             "tls": self.tls,
             "server": self.server,
-            "verdict": dict(self.verdict),
+            "verdict": {**self.verdict, "outcome": self.verdict["status"].outcome},
             "suggested": dict(self.suggested),
             "snippets": dict(self.snippets),
             "driver": self.driver,
@@ -56,11 +113,102 @@ class ConnectionReport:
         return replace(
             self,
             findings=ordered([*self.findings, finding]),
-            verdict={
-                "status": "failed" if code == codes.PROBE_BLOCKED else "not_probed",
-                "code": code,
-                "summary": detail,
-                "fix": finding.fix,
-                "step": None,
-            },
+            verdict=refused_verdict(finding),
         )
+
+    # --- the page's view ------------------------------------------------------------------------
+
+    @property
+    def failing_finding(self) -> Finding | None:
+        """The finding the verdict's code names (the one that explains the failure)."""
+        code = self.verdict["code"]
+        return next((f for f in self.findings if f.code == code), None)
+
+    @property
+    def headline(self) -> Headline:
+        v = self.verdict
+        if v["status"] is VerdictStatus.CONNECTED:
+            return Headline("connected", "Connected", v["summary"])
+        if v["status"] is VerdictStatus.FAILED:
+            step = StepName.of(v["step"]) if v["step"] else None
+            where = f"Failed at {step.phrase}: " if step is not None else ""
+            failed = self.failing_finding
+            what = failed.title if failed is not None else str(v["code"])
+            return Headline("failed", where + what, v["summary"], v["fix"], v["code"])
+        title = "Probe skipped: too busy" if v["code"] == codes.PROBE_BUSY else "Not probed"
+        status = "warning" if v["code"] else "not_probed"
+        return Headline(status, title, v["summary"], v["fix"], v["code"])
+
+    @property
+    def host_kind_label(self) -> str:
+        return self.host_kind.label
+
+    @property
+    def certificates(self) -> list[CertCard]:
+        """The chain the server sent, leaf first, as certificate cards."""
+        return [
+            {
+                "subject": c["subject"],
+                "issuer": c["issuer"],
+                "not_before": c["not_before"],
+                "not_after": c["not_after"],
+                "expired": c["expired"] or c["not_yet_valid"],
+                "self_signed": c["self_signed"],
+                "san": c["sans"],
+                "key": c["key"],
+                "sha256": c["sha256"],
+            }
+            for c in (self.tls["chain"] if self.tls else [])
+        ]
+
+    @property
+    def trust(self) -> dict[str, TrustMark]:
+        """Per trust store: does the chain verify (verify-full), and why (not)."""
+        stores = self.tls["stores"] if self.tls else []
+        return {s["store"]: {"ok": s["verify_full"], "detail": s["reason"]} for s in stores}
+
+    @property
+    def server_rows(self) -> list[tuple[str, object]]:
+        """The server's answers to the first query, as (label, value) rows."""
+        s = self.server
+        if s is None:
+            return []
+        pg_ssl = s["pg_stat_ssl"]
+        stat = f"ssl={pg_ssl['ssl']}"
+        if pg_ssl["ssl"]:
+            stat += f", {pg_ssl['version']}, {pg_ssl['cipher']}, {pg_ssl['bits']} bits"
+        return [
+            ("version", s["version"]),
+            ("user", s["user"]),
+            ("database", s["database"]),
+            ("address", (s["address"] or "socket") + (f":{s['port']}" if s["port"] else "")),
+            ("TLS", (s["ssl_version"] or "in use") if s["ssl_in_use"] else "not in use"),
+            ("pg_stat_ssl", stat),
+        ]
+
+    @property
+    def parsed_rows(self) -> list[tuple[str, str]]:
+        """What the string says, password masked, as (label, value) rows."""
+        p = self.parsed.to_dict()
+        hosts = self.parsed.hosts
+        rows = [
+            ("format", p["format"]),
+            ("scheme", p["scheme"] or "—"),
+            ("driver in scheme", p["driver"] or "—"),
+            ("user", p["user"] or "—"),
+            ("password", p["password"] or "none"),
+            ("hosts", ", ".join(h.host for h in hosts) if hosts else "—"),
+            ("ports", ", ".join(str(h.port or DEFAULT_PORT) for h in hosts) if hosts else "—"),
+            ("database", p["database"] or "—"),
+        ]
+        return rows + [(f"?{k}", v) for k, v in p["params"].items()]
+
+    @property
+    def suggestions(self) -> list[tuple[str, str]]:
+        """(heading, string) per driver: the strings that work."""
+        return [(label, self.suggested[k]) for k, label in _URL_LABELS if self.suggested.get(k)]
+
+    @property
+    def code_snippets(self) -> list[tuple[str, str]]:
+        """(heading, code) per driver."""
+        return [(label, self.snippets[k]) for k, label in _SNIPPET_LABELS if self.snippets.get(k)]

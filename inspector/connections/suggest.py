@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
 
 from inspector import supabase
 from inspector.codegen import py_str, url_part
 from inspector.connections import codes
-from inspector.connections.lint import WEAK_SSLMODES, libpq_unknown_params
+from inspector.connections.drivers import WEAK_SSLMODES, libpq_unknown_params, verifies
+from inspector.connections.hosts import is_supabase_cloud, pooler_role
 from inspector.connections.parse import DEFAULT_PORT, SECRET_PARAMS, ParsedConnection
+from inspector.connections.probe import TlsReport
 from inspector.redact import MASK
+from inspector.vocabulary import HostKind
 
 _SSL_KEYS = ("sslmode", "sslrootcert", "ssl")
 _DROP_FOR_ASYNCPG_URL = ("sslmode", "sslrootcert", "ssl", "sslcert", "sslkey", "sslcrl")
@@ -97,7 +99,7 @@ def _sqlalchemy_url(
 
 
 def _target_ssl(
-    p: ParsedConnection, host_kind: str, tls: dict[str, Any] | None, remote: bool
+    p: ParsedConnection, host_kind: str, tls: TlsReport | None, remote: bool
 ) -> tuple[str | None, str | None]:
     """(sslmode, sslrootcert) the suggestion should carry."""
     mode = p.param("sslmode") or p.param("ssl")
@@ -106,19 +108,18 @@ def _target_ssl(
         mode = "require"
     if not remote:
         return mode, root
-    supa = host_kind.startswith("supabase_") and host_kind != "supabase_local"
+    supa = is_supabase_cloud(host_kind)
     if tls:
-        ok = {s["store"]: s for s in tls.get("stores", [])}
-        if ok.get("pasted CA", {}).get("verify_full"):
+        full = {s["store"] for s in tls["stores"] if s["verify_full"]}
+        chain = {s["store"] for s in tls["stores"] if s["verify_ca"]}
+        if "pasted CA" in full:
             return "verify-full", supabase.SUPABASE_CA_FILE if supa else (root or "ca.crt")
-        if ok.get("system", {}).get("verify_full"):
+        if "system" in full:
             return "verify-full", "system"
-        if ok.get("certifi", {}).get("verify_full"):
+        if "certifi" in full:
             return "verify-full", "/path/to/certifi/cacert.pem"
-        if any(s.get("verify_ca") for s in ok.values()):
-            return "verify-ca", root or (
-                "system" if ok.get("system", {}).get("verify_ca") else "ca.crt"
-            )
+        if chain:
+            return "verify-ca", root or ("system" if "system" in chain else "ca.crt")
         if supa:
             return "verify-full", supabase.SUPABASE_CA_FILE
         return "require", None
@@ -129,39 +130,28 @@ def _target_ssl(
     return mode, root
 
 
+_EXAMPLE = "postgresql://postgres:***@db.<project-ref>.supabase.co:5432/postgres"
+_EXAMPLE_SSL = "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt"
+
+
 def suggest(
     p: ParsedConnection,
     host_kind: str,
     project_ref: str | None,
     finding_codes: set[str],
-    tls: dict[str, Any] | None,
+    tls: TlsReport | None,
     remote: bool,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """(suggested strings per driver, code snippets per driver)."""
     if not p.ok or p.host is None:
-        example = "postgresql://postgres:***@db.<project-ref>.supabase.co:5432/postgres"
-        base = {
-            "psycopg2": example + "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt",
-            "asyncpg": example + "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt",
-            "sqlalchemy": example.replace("postgresql://", "postgresql+psycopg2://")
-            + "?sslmode=verify-full&sslrootcert=prod-ca-2021.crt",
-            "sqlalchemy_asyncpg": example.replace("postgresql://", "postgresql+asyncpg://"),
-        }
-        return base, {}
-    user = p.user or "postgres"
-    hosts = [(h.host, h.port) for h in p.hosts]
-    kind = host_kind
-    if codes.IPV6_ONLY_NO_ROUTE in finding_codes or (
-        codes.TCP_UNREACHABLE in finding_codes and kind == "supabase_direct"
-    ):
-        hosts = [(supabase.session_pooler_host(), 5432)]
-        kind = "supabase_pooler_session"
-        role = user.rsplit(".", 1)[0] if "." in user else user
-        user = supabase.pooler_user(project_ref, role)
-    elif kind in ("supabase_pooler_session", "supabase_pooler_transaction") and (
-        not supabase.ref_from_pooler_user(user)
-    ):
-        user = supabase.pooler_user(project_ref, user or "postgres")
+        return {
+            "psycopg2": _EXAMPLE + _EXAMPLE_SSL,
+            "asyncpg": _EXAMPLE + _EXAMPLE_SSL,
+            "sqlalchemy": _EXAMPLE.replace("postgresql://", "postgresql+psycopg2://")
+            + _EXAMPLE_SSL,
+            "sqlalchemy_asyncpg": _EXAMPLE.replace("postgresql://", "postgresql+asyncpg://"),
+        }, {}
+    kind, user, hosts = _target(p, host_kind, project_ref, finding_codes)
     database = p.database or "postgres"
     mode, root = _target_ssl(p, host_kind, tls, remote)
     unknown = {name for name, _ in libpq_unknown_params(p)}
@@ -170,10 +160,8 @@ def suggest(
         libpq_params = [("sslmode", mode)] + ([("sslrootcert", root)] if root else []) + extra
     else:
         libpq_params = list(extra)
-
     sqlalchemy_asyncpg_params = [(k, v) for k, v in extra if k not in _DROP_FOR_ASYNCPG_URL]
-    use_context = mode in ("verify-ca", "verify-full")
-    if mode and not use_context:
+    if mode and not verifies(mode):
         sqlalchemy_asyncpg_params = [("ssl", mode)] + sqlalchemy_asyncpg_params
     suggested = {
         "psycopg2": _libpq_url("postgresql", user, hosts, database, libpq_params),
@@ -183,8 +171,33 @@ def suggest(
             "postgresql+asyncpg", user, hosts, database, sqlalchemy_asyncpg_params
         ),
     }
-    txn = supabase.is_transaction_pooler(kind)
-    snippets = {
+    return suggested, _snippets(suggested, supabase.is_transaction_pooler(kind), mode, root)
+
+
+def _target(
+    p: ParsedConnection, host_kind: str, project_ref: str | None, finding_codes: set[str]
+) -> tuple[str, str, list[tuple[str, int | None]]]:
+    """(host kind, user, hosts) the suggestion connects to: the session pooler when this
+    machine cannot reach an IPv6-only host, the pooler user with the project ref."""
+    user = p.user or "postgres"
+    hosts = [(h.host, h.port) for h in p.hosts]
+    if codes.IPV6_ONLY_NO_ROUTE in finding_codes or (
+        codes.TCP_UNREACHABLE in finding_codes and host_kind == HostKind.SUPABASE_DIRECT
+    ):
+        pooler: list[tuple[str, int | None]] = [(supabase.session_pooler_host(), 5432)]
+        user = supabase.pooler_user(project_ref, pooler_role(user))
+        return HostKind.SUPABASE_POOLER_SESSION, user, pooler
+    if host_kind in (HostKind.SUPABASE_POOLER_SESSION, HostKind.SUPABASE_POOLER_TRANSACTION) and (
+        not supabase.ref_from_pooler_user(user)
+    ):
+        user = supabase.pooler_user(project_ref, user or "postgres")
+    return host_kind, user, hosts
+
+
+def _snippets(
+    suggested: dict[str, str], txn: bool, mode: str | None, root: str | None
+) -> dict[str, str]:
+    return {
         "psycopg2": f"import psycopg2\n\nconn = psycopg2.connect({py_str(suggested['psycopg2'])})",
         "asyncpg": (
             "import asyncpg\n\n"
@@ -196,11 +209,19 @@ def suggest(
             "from sqlalchemy import create_engine\n\n"
             f"engine = create_engine({py_str(suggested['sqlalchemy'])}, pool_pre_ping=True)"
         ),
+        "sqlalchemy_asyncpg": _async_engine_snippet(
+            suggested["sqlalchemy_asyncpg"], txn, mode, root
+        ),
     }
+
+
+def _async_engine_snippet(url: str, txn: bool, mode: str | None, root: str | None) -> str:
+    """create_async_engine() with an SSL context for a verifying sslmode (a URL cannot name
+    asyncpg's CA file) and the transaction pooler's settings."""
     lines = []
     imports = ["from sqlalchemy.ext.asyncio import create_async_engine"]
     connect_args = []
-    if use_context:
+    if verifies(mode):
         imports.insert(0, "import ssl")
         ca = root if root and root != "system" else None
         ctx_arg = f"cafile={py_str(ca)}" if ca else ""
@@ -219,10 +240,9 @@ def suggest(
         ]
         extra_kw = ", poolclass=NullPool"
     args = f", connect_args={{{', '.join(connect_args)}}}" if connect_args else ""
-    snippets["sqlalchemy_asyncpg"] = (
+    return (
         "\n".join(imports)
         + "\n\n"
         + "".join(line + "\n" for line in lines)
-        + f"engine = create_async_engine({py_str(suggested['sqlalchemy_asyncpg'])}{args}{extra_kw})"
+        + f"engine = create_async_engine({py_str(url)}{args}{extra_kw})"
     )
-    return suggested, snippets

@@ -1,5 +1,5 @@
-"""Certificates: parse a chain with cryptography and judge it against a trust store. No I/O
-beyond reading the trust stores' files.
+"""Certificates: parse a chain with cryptography and judge it against a trust store. No I/O:
+the trust stores' files are read by `probe/io.py`.
 
 The judge follows the path leaf -> issuer (by name and signature) through the certificates the
 server sent, up to a certificate the store holds, and names the exact reason when it cannot:
@@ -9,22 +9,48 @@ self-signed, issuer not trusted (naming it), expired (with dates), host name not
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import ipaddress
-import os
-import ssl
-import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from inspector import supabase
 from inspector.connections import codes
+
+
+class CertDict(TypedDict):
+    subject: str
+    issuer: str
+    subject_cn: str
+    issuer_cn: str
+    sans: list[str]
+    not_before: str
+    not_after: str
+    key: str
+    sha256: str
+    serial: str
+    self_signed: bool
+    is_ca: bool
+    expired: bool
+    not_yet_valid: bool
+
+
+class ProblemDict(TypedDict):
+    code: str
+    reason: str
+
+
+class StoreDict(TypedDict):
+    store: str
+    verify_ca: bool
+    verify_full: bool
+    code: str | None
+    reason: str
+    problems: list[ProblemDict]
 
 
 @dataclass(frozen=True)
@@ -44,7 +70,7 @@ class CertInfo:
     expired: bool
     not_yet_valid: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CertDict:
         return {
             "subject": self.subject,
             "issuer": self.issuer,
@@ -78,7 +104,7 @@ class StoreVerdict:
     def full_ok(self) -> bool:
         return self.chain_ok and self.name_ok
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StoreDict:
         return {
             "store": self.store,
             "verify_ca": self.chain_ok,
@@ -113,7 +139,7 @@ def _key_text(cert: x509.Certificate) -> str:
 
 def sans_of(cert: x509.Certificate) -> tuple[str, ...]:
     try:
-        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return ()
     names = [f"DNS:{n}" for n in ext.get_values_for_type(x509.DNSName)]
@@ -123,7 +149,7 @@ def sans_of(cert: x509.Certificate) -> tuple[str, ...]:
 
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
-        return bool(cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca)
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
         return False
 
@@ -181,28 +207,6 @@ def load_pem_certs(pem: str | bytes) -> list[x509.Certificate]:
         return []
 
 
-@functools.lru_cache(maxsize=8)
-def _load_file(path: str, mtime: float) -> tuple[x509.Certificate, ...]:
-    with open(path, "rb") as fh, warnings.catch_warnings():
-        # Some public bundles hold an old root with a negative serial: still a root to judge by.
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        return tuple(load_pem_certs(fh.read()))
-
-
-def certifi_path() -> str:
-    import certifi
-
-    return certifi.where()
-
-
-def system_path() -> str | None:
-    paths = ssl.get_default_verify_paths()
-    for p in (paths.cafile, paths.openssl_cafile):
-        if p and os.path.isfile(p):
-            return p
-    return None
-
-
 @dataclass(frozen=True)
 class Anchors:
     """Trust anchors indexed by subject and fingerprint (built once per store file)."""
@@ -221,19 +225,6 @@ def anchors_of(certs: tuple[x509.Certificate, ...] | list[x509.Certificate]) -> 
         {k: tuple(v) for k, v in by_subject.items()},
         frozenset(a.fingerprint(hashes.SHA256()) for a in certs),
     )
-
-
-@functools.lru_cache(maxsize=8)
-def _file_anchors(path: str, mtime: float) -> Anchors:
-    return anchors_of(_load_file(path, mtime))
-
-
-def store_certs(store: str) -> Anchors:
-    """The trust anchors of "certifi" or "system" (cached per file version)."""
-    path = certifi_path() if store == "certifi" else system_path()
-    if not path:
-        return anchors_of(())
-    return _file_anchors(path, os.path.getmtime(path))
 
 
 def hostname_matches(cert: x509.Certificate, host: str) -> bool:
@@ -284,74 +275,11 @@ def evaluate(
     if not chain:
         return StoreVerdict(store, False, False, codes.TLS_UNTRUSTED, "no certificate to check")
     index = anchors if isinstance(anchors, Anchors) else anchors_of(tuple(anchors))
-    by_subject, anchor_ders = index.by_subject, index.fingerprints
+    path, trusted_by = _trust_path(chain, index)
     problems: list[tuple[str, str]] = []
-    path = [chain[0]]
-    trusted_by: x509.Certificate | None = None
-    current = chain[0]
-    for _ in range(10):
-        if current.fingerprint(hashes.SHA256()) in anchor_ders:
-            trusted_by = current
-            break
-        parent = next(
-            (a for a in by_subject.get(current.issuer.public_bytes(), ()) if issued_by(current, a)),
-            None,
-        )
-        if parent is not None:
-            trusted_by = parent
-            path.append(parent)
-            break
-        nxt = next(
-            (c for c in chain if c is not current and c not in path and issued_by(current, c)),
-            None,
-        )
-        if nxt is None:
-            break
-        path.append(nxt)
-        current = nxt
-    top = path[-1]
     if trusted_by is None:
-        top_self = issued_by(top, top)
-        if top is chain[0] and top_self:
-            problems.append(
-                (
-                    codes.TLS_SELF_SIGNED,
-                    f"the server's certificate ({_cn(top.subject)}) is self-signed and {store} "
-                    "does not hold it",
-                )
-            )
-        elif top_self:
-            problems.append(
-                (
-                    codes.TLS_UNTRUSTED,
-                    f"the chain ends at the self-signed root {_cn(top.subject)}; "
-                    + _ca_advice(_cn(top.subject), store),
-                )
-            )
-        else:
-            problems.append(
-                (
-                    codes.TLS_UNTRUSTED,
-                    f"issued by {_cn(top.issuer)}, which the server did not send; "
-                    + _ca_advice(_cn(top.issuer), store),
-                )
-            )
-    for c in path:
-        if c.not_valid_after_utc < now:
-            problems.append(
-                (
-                    codes.TLS_EXPIRED,
-                    f"{_cn(c.subject)} expired on {_when(c.not_valid_after_utc)} (valid from "
-                    f"{_when(c.not_valid_before_utc)})",
-                )
-            )
-        elif c.not_valid_before_utc > now:
-            problems.append(
-                (
-                    codes.TLS_EXPIRED,
-                    f"{_cn(c.subject)} is not valid before {_when(c.not_valid_before_utc)}",
-                )
-            )
+        problems.append(_untrusted(chain, path[-1], store))
+    problems += _out_of_date(path, now)
     chain_ok = not problems
     name_ok = True
     if hostname:
@@ -368,3 +296,77 @@ def evaluate(
         via = _cn(trusted_by.subject) if trusted_by is not None else "?"
         return StoreVerdict(store, True, True, None, f"ok: chains to {via}")
     return StoreVerdict(store, chain_ok, name_ok, problems[0][0], problems[0][1], tuple(problems))
+
+
+def _trust_path(
+    chain: list[x509.Certificate], index: Anchors
+) -> tuple[list[x509.Certificate], x509.Certificate | None]:
+    """(leaf -> issuer path through the certificates sent, the anchor that ends it or None)."""
+    path = [chain[0]]
+    current = chain[0]
+    for _ in range(10):
+        if current.fingerprint(hashes.SHA256()) in index.fingerprints:
+            return path, current
+        parent = next(
+            (
+                a
+                for a in index.by_subject.get(current.issuer.public_bytes(), ())
+                if issued_by(current, a)
+            ),
+            None,
+        )
+        if parent is not None:
+            path.append(parent)
+            return path, parent
+        nxt = next(
+            (c for c in chain if c is not current and c not in path and issued_by(current, c)),
+            None,
+        )
+        if nxt is None:
+            break
+        path.append(nxt)
+        current = nxt
+    return path, None
+
+
+def _untrusted(chain: list[x509.Certificate], top: x509.Certificate, store: str) -> tuple[str, str]:
+    """Why a path that reaches no anchor of the store is not trusted."""
+    top_self = issued_by(top, top)
+    if top is chain[0] and top_self:
+        return (
+            codes.TLS_SELF_SIGNED,
+            f"the server's certificate ({_cn(top.subject)}) is self-signed and {store} "
+            "does not hold it",
+        )
+    if top_self:
+        return (
+            codes.TLS_UNTRUSTED,
+            f"the chain ends at the self-signed root {_cn(top.subject)}; "
+            + _ca_advice(_cn(top.subject), store),
+        )
+    return (
+        codes.TLS_UNTRUSTED,
+        f"issued by {_cn(top.issuer)}, which the server did not send; "
+        + _ca_advice(_cn(top.issuer), store),
+    )
+
+
+def _out_of_date(path: list[x509.Certificate], now: dt.datetime) -> list[tuple[str, str]]:
+    out = []
+    for c in path:
+        if c.not_valid_after_utc < now:
+            out.append(
+                (
+                    codes.TLS_EXPIRED,
+                    f"{_cn(c.subject)} expired on {_when(c.not_valid_after_utc)} (valid from "
+                    f"{_when(c.not_valid_before_utc)})",
+                )
+            )
+        elif c.not_valid_before_utc > now:
+            out.append(
+                (
+                    codes.TLS_EXPIRED,
+                    f"{_cn(c.subject)} is not valid before {_when(c.not_valid_before_utc)}",
+                )
+            )
+    return out

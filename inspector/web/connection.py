@@ -15,8 +15,13 @@ from wtforms import BooleanField, FloatField, PasswordField, SelectField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from inspector.connections import MAX_TIMEOUT, ConnectionReport, inspect_connection, static_report
-from inspector.connections.lint import DRIVERS
+from inspector.connections import (
+    DRIVERS,
+    MAX_TIMEOUT,
+    ConnectionReport,
+    inspect_connection,
+    static_report,
+)
 from inspector.errors import BUSY_MESSAGE
 from inspector.web import api
 from inspector.web.limits import current_policy, probe_timeout, slots
@@ -36,25 +41,7 @@ CA_CHOICES = [
     ("system", "this system's trust store"),
     ("pem", "a CA I paste below (e.g. prod-ca-2021.crt)"),
 ]
-HOST_KIND_LABELS = {
-    "supabase_direct": "Supabase direct connection",
-    "supabase_pooler_session": "Supabase shared pooler, session mode",
-    "supabase_pooler_transaction": "Supabase shared pooler, transaction mode",
-    "supabase_dedicated_pooler": "Supabase dedicated pooler (PgBouncer)",
-    "supabase_local": "Supabase local CLI stack",
-    "local": "local server",
-    "other": "other host",
-}
 DRIVER_LABELS = dict(DRIVER_CHOICES) | {"auto": "any driver"}
-STEP_TITLES = {
-    "dns": "the DNS lookup",
-    "tcp": "the TCP connection",
-    "ssl_request": "the SSLRequest",
-    "tls": "the TLS handshake",
-    "connect": "the login",
-    "query": "the first query",
-    "connect_asyncpg": "the asyncpg login",
-}
 
 
 class ConnectionForm(FlaskForm):
@@ -135,9 +122,7 @@ def _render(form: ConnectionForm, report: ConnectionReport | None):
         form=form,
         report=report,
         data=report.to_dict() if report is not None else None,
-        host_kind_labels=HOST_KIND_LABELS,
         driver_labels=DRIVER_LABELS,
-        step_titles=STEP_TITLES,
         password_removed=bool(report and report.parsed.password is not None),
         probe_mark=PROBE_MARK,
     )
