@@ -403,6 +403,15 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     server.serve_forever()  # returns on Ctrl+C
 
 
-for _command in (token_command, conn_command, env_command, serve_command):
+from inspector.cli_tester import mint_command, request_command  # noqa: E402 (light imports)
+
+for _command in (
+    token_command,
+    conn_command,
+    env_command,
+    serve_command,
+    request_command,
+    mint_command,
+):
     main.add_command(_command)
     inspect_group.add_command(_command)

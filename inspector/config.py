@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "INSPECTOR_ALLOWED_HOSTS": "*.supabase.co,*.supabase.com",
     "INSPECTOR_ALLOWED_NETWORKS": "",
     "INSPECTOR_ALLOW_CONFIGURED_SECRETS": False,
+    # Shared mode: the token page's "make a token" panel and POST /api/v1/mint (local: on).
+    "INSPECTOR_ALLOW_MINT": False,
     "INSPECTOR_MAX_BODY": 65536,
     "INSPECTOR_PROBE_TIMEOUT": 5.0,
     "INSPECTOR_PROBE_TIMEOUT_MAX": 30.0,
@@ -66,6 +68,7 @@ def _as_bool(v: Any) -> bool:
 
 _CASTS: dict[str, Any] = {
     "INSPECTOR_ALLOW_CONFIGURED_SECRETS": _as_bool,
+    "INSPECTOR_ALLOW_MINT": _as_bool,
     "INSPECTOR_MAX_BODY": int,
     "INSPECTOR_PROBE_TIMEOUT": float,
     "INSPECTOR_PROBE_TIMEOUT_MAX": float,

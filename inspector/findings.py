@@ -60,6 +60,8 @@ CATALOG_MODULES = (
     "inspector.tokens.codes",
     "inspector.connections.codes",
     "inspector.env.codes",
+    "inspector.endpoint.codes",
+    "inspector.tokens.mint_codes",
 )
 
 

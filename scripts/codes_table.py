@@ -12,7 +12,13 @@ from inspector.findings import catalog  # noqa: E402
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"
-AREAS = {"token": "Token", "connection": "Connection", "env": "Environment"}
+AREAS = {
+    "token": "Token",
+    "connection": "Connection",
+    "env": "Environment",
+    "request": "Request tester",
+    "mint": "Test tokens",
+}
 
 
 def table() -> str:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import certifi
 
+from inspector.endpoint.targets import METHODS
 from inspector.netpolicy import ProbeBlockedError, ProbePolicy
 
 # The JWKS fetch's connection machinery: one implementation of "pinned, under one deadline".
@@ -31,7 +32,6 @@ from inspector.tokens.fetch import (
 )
 
 MAX_READ = 64 * 1024  # body bytes read at most; the rest is left unread
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class RequestFailedError(Exception):

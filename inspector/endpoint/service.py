@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,21 @@ class ProjectConfig:
 
     url: str | None = None
     apikey: str | None = None
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> ProjectConfig:
+        """From a .env's values: SUPABASE_URL, and the first Supabase publishable key, else
+        anon key (SUPABASE_PUBLISHABLE_KEY, NEXT_PUBLIC_SUPABASE_ANON_KEY, ...)."""
+        apikey = next(
+            (
+                value.strip()
+                for ending in ("PUBLISHABLE_KEY", "ANON_KEY")
+                for name, value in values.items()
+                if "SUPABASE" in name.upper() and name.upper().endswith(ending) and value.strip()
+            ),
+            None,
+        )
+        return cls((values.get("SUPABASE_URL") or "").strip() or None, apikey)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ TARGET_WORDS = {t: w for _, t, w in _APIS} | {
     "own_api": "your own API",
 }
 AUTH_USER_PATH = "/auth/v1/user"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 @dataclass(frozen=True)

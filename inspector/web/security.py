@@ -56,11 +56,12 @@ HEADERS = {
 # Reachable without passing the gate: the login page, its CSS, the load balancer's check.
 OPEN_ENDPOINTS = frozenset({"static", "auth.login", "healthz"})
 # Blueprints whose POSTs inspect: one per-client budget (INSPECTOR_INSPECT_RATE_LIMIT).
-INSPECT_BLUEPRINTS = frozenset({"home", "token", "connection", "env", "api"})
+INSPECT_BLUEPRINTS = frozenset({"home", "token", "connection", "env", "api", "tester", "mint"})
 # Endpoints whose POSTs may reach the network: a tighter budget (INSPECTOR_RATE_LIMIT).
 CONNECTION_ENDPOINTS = frozenset({"connection.page", "api.api_connection"})
 TOKEN_ENDPOINTS = frozenset({"token.page", "api.api_token"})
 ENV_ENDPOINTS = frozenset({"env.page", "api.api_env"})
+REQUEST_ENDPOINTS = frozenset({"tester.page", "api.api_request"})  # always send a request
 PASTE_ENDPOINT = "home.index"
 LOGIN_ENDPOINT = "auth.login"
 # Names in the configured .env whose values are secrets to keep out of logs.
@@ -286,8 +287,10 @@ def _field(name: str) -> Any:
 def may_probe() -> bool:
     """Whether this request may send packets out: a connection diagnosis (unless the JSON asks
     for `probe: false`), a token checked against a JWKS URL, a .env checked live, a pasted
-    connection string."""
+    connection string, a request test."""
     endpoint = request.endpoint or ""
+    if endpoint in REQUEST_ENDPOINTS:
+        return True
     if endpoint in CONNECTION_ENDPOINTS:
         return _field("probe") is not False
     if endpoint in ENV_ENDPOINTS:
