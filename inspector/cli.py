@@ -377,6 +377,75 @@ def _conn_lines(report) -> list[str]:
     return lines
 
 
+# ---------- inspector explain ----------
+
+
+@click.command("explain")
+@click.argument("text", metavar="TEXT")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
+def explain_command(text: str, as_json: bool) -> None:
+    """Explain an error message, log or traceback (TEXT, '-' reads standard input, e.g.
+    `python app.py 2>&1 | inspector explain -`): exit 1 when a known error is found."""
+    from inspector.explain import MAX_TEXT, explain
+
+    if text == "-":
+        with click.open_file("-", "rb") as stdin:
+            text = read_both_ends(stdin, MAX_TEXT)
+    emit(explain(text), as_json, _explain_lines)
+
+
+def read_both_ends(stream: Any, limit: int) -> str:
+    """A stream as text (undecodable bytes replaced): all of it when it holds `limit` characters
+    or fewer, else its first and last `limit // 2` (a long log stays bounded in memory)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    half = limit // 2
+    head, tail, total = "", "", 0
+    while True:
+        chunk = stream.read(65536)
+        text = decoder.decode(chunk or b"", final=not chunk)
+        total += len(text)
+        if len(head) < half:
+            head, text = head + text[: half - len(head)], text[half - len(head) :]
+        tail = (tail + text)[-half:]
+        if not chunk:
+            break
+    return head + tail if total <= limit else f"{head}\n…\n{tail}"
+
+
+def _explain_lines(report) -> list[str]:
+    lines = []
+    for m in report.matches:
+        lines.append(f"{'✖' if report.recognised else 'ℹ'} [{m.code}] {m.title}")
+        if report.recognised:
+            lines.append(f"    from:  {m.source_label} ({m.source})")
+        if m.excerpt:
+            lines.append(f"    seen:  {m.excerpt}")
+        lines.append(f"    cause: {m.cause}")
+        lines.append(f"    fix:   {m.fix}")
+        if m.next is not None:
+            lines.append(f"    next:  {_next_command(m.next, report)}")
+        lines.append("")
+    found = [f"  {t.kind_label}: {t.masked}" for t in report.tokens]
+    found += [f"  connection string ({s.host_kind}): {s.masked}" for s in report.connection_strings]
+    if found:
+        lines += ["found in the text:", *found, ""]
+    lines += finding_lines(report.notes)
+    return lines
+
+
+def _next_command(n, report) -> str:
+    """The command to run next; a token is named by its masked form (this may be a CI log)."""
+    if n.page == "connection":
+        if not n.input:
+            return "inspector conn URL"
+        has_password = any(s.has_password for s in report.connection_strings if s.masked == n.input)
+        return f"inspector conn '{n.input}'" + (" --password PASSWORD" if has_password else "")
+    masked = next((t.masked for t in report.tokens if t.next and t.next.input == n.input), None)
+    return "inspector token TOKEN" + (f"  (the token {masked} in the text)" if masked else "")
+
+
 # ---------- inspector serve ----------
 
 
@@ -409,6 +478,7 @@ for _command in (
     token_command,
     conn_command,
     env_command,
+    explain_command,
     serve_command,
     request_command,
     mint_command,

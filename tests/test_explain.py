@@ -1,4 +1,4 @@
-"""The explainer: pasted error text -> ExplainReport.
+"""The explainer: pasted error text -> ExplainReport; the page, the JSON twin, the CLI, the home box.
 
 The inputs are what people paste, as they pasted them (reference/pasted-errors.md: GitHub issue
 and PR threads, each named beside its text; `…` marks the thread's own cuts), and the exact
@@ -8,18 +8,23 @@ texts the libraries raise (errors.md, verified there). Tracebacks keep their cha
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inspector import cli
 from inspector.explain import MAX_TEXT, explain, recognises
 from inspector.explain import codes as explain_codes
 from inspector.explain.found import NEVER_ECHOED, mask_text
 from inspector.explain.patterns import needle_of, p
 from inspector.explain.sources import PATTERNS
 from inspector.findings import catalog
+from inspector.paste import detect_paste
 from tests.fixtures.keys import b64json, b64url
 
 
@@ -1054,3 +1059,162 @@ def test_fuzz_never_raises_and_stays_fast(parts, repeat):
     assert len({m.code for m in report.matches}) == len(report.matches)
     json.dumps(report.to_dict())
     assert elapsed < 2.0, elapsed
+
+
+# ---------------------------------------------------------------------------------------------
+# The page, the JSON twin, the CLI, the home box
+# ---------------------------------------------------------------------------------------------
+
+
+def test_api_explains_and_masks(client):
+    r = client.post("/api/v1/explain", json={"text": LEAKY})
+    assert r.status_code == 200
+    data = r.get_json()
+    assert set(data) >= {"matches", "found", "findings"}
+    assert set(data["found"]) == {"tokens", "connection_strings"}
+    first = data["matches"][0]
+    assert set(first) >= {"code", "source", "title", "cause", "fix", "next"}
+    assert first["code"] == "prepared_statement_exists" and first["source"] == "asyncpg"
+    assert first["next"]["page"] == "connection" and ":***@" in first["next"]["input"]
+    assert PASSWORD not in r.get_data(as_text=True) and SB_SECRET not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({}, 400), ({"text": 5}, 400), ({"text": ""}, 200), ({"text": "hello"}, 200)],
+)
+def test_api_request_shapes(client, body, status):
+    r = client.post("/api/v1/explain", json=body)
+    assert r.status_code == status
+    if status == 200:
+        assert r.get_json()["matches"][0]["code"] == "no_match"
+    else:
+        assert r.get_json()["error"]["code"] == "bad_request"
+
+
+def test_api_not_json_is_400_and_too_large_is_413(make_app):
+    c = make_app(INSPECTOR_MAX_BODY=200).test_client()
+    assert c.post("/api/v1/explain", data="text=x").status_code == 400
+    r = c.post("/api/v1/explain", json={"text": "x" * 500})
+    assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_large"
+
+
+def test_page_get_and_post(client):
+    r = client.get("/explain")
+    assert r.status_code == 200 and b'name="text"' in r.data
+    r = client.post("/explain", data={"text": SQLALCHEMY_TRACEBACK})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'data-code="ipv6_unreachable"' in html
+    assert "libpq" in html
+    assert "session pooler" in html
+
+
+def test_page_never_echoes_secrets_and_offers_the_inspector_by_post(client):
+    r = client.post("/explain", data={"text": LEAKY})
+    html = r.get_data(as_text=True)
+    assert PASSWORD not in html and SB_SECRET not in html
+    # The button is a POST form to the connection page with the masked string.
+    form = re.search(r'<form method="post" action="/connection"[^>]*>(.*?)</form>', html, re.S)
+    assert form is not None
+    assert 'name="url"' in form.group(1) and ":***@" in form.group(1)
+    assert "?" not in re.search(r'action="([^"]*)"', form.group(0)).group(1)
+
+
+def test_page_next_button_opens_the_connection_page_filled_in(client):
+    r = client.post("/explain", data={"text": LEAKY})
+    masked = re.search(r'name="url" value="([^"]*)"', r.get_data(as_text=True)).group(1)
+    masked = masked.replace("&#43;", "+").replace("&amp;", "&")
+    r = client.post("/connection", data={"url": masked, "probe_field_shown": "1"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "aws-0-us-east-1.pooler.supabase.com" in html
+    assert PASSWORD not in html
+
+
+def test_page_empty_text_is_a_field_error(client):
+    r = client.post("/explain", data={"text": ""})
+    assert r.status_code == 200 and b"field-error" in r.data
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("Signature verification failed", "error"),
+        ("PGRST301", "error"),
+        ("nodename nor servname provided, or not known", "error"),
+        ("SELF_SIGNED_CERT_IN_CHAIN", "error"),
+        ("Tenant or user not found", "error"),
+        ('prepared statement "s0" already exists', "error"),
+        (SQLALCHEMY_TRACEBACK, "error"),
+        (ASYNCPG_CHAIN, "error"),
+        # A token or a connection string alone keeps its route.
+        ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "token"),
+        ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "token"),
+        ("sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz", "token"),
+        (
+            "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres",
+            "connection",
+        ),
+        ("postgresql+asyncpg://u:p@h/db?sslmode=require", "connection"),
+        ("SUPABASE_URL=https://x.supabase.co\nSUPABASE_ANON_KEY=eyJ", "env"),
+    ],
+)
+def test_home_box_routes_error_text_to_the_explainer(text, target):
+    assert detect_paste(text) == target
+
+
+def test_home_box_shows_the_explanation(client):
+    r = client.post(
+        "/", data={"text": "Error: getaddrinfo ENOTFOUND db.abcdefghijklmnopqrst.supabase.co"}
+    )
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'data-code="dns_unresolved"' in html and "<h1>Explain an error</h1>" in html
+    assert "not a well-formed JWT" not in html
+
+
+def test_nav_links_to_the_explainer(client):
+    assert b'href="/explain"' in client.get("/").data
+
+
+@pytest.fixture
+def invoke(make_app):
+    def _invoke(*args: str, stdin: str | None = None):
+        info = ScriptInfo(create_app=lambda: make_app(), set_debug_flag=False)
+        return CliRunner().invoke(
+            cli.main, list(args), obj=info, input=stdin, prog_name="inspector"
+        )
+
+    return _invoke
+
+
+def test_cli_exit_1_when_a_known_error_is_found(invoke):
+    result = invoke("explain", "Tenant or user not found")
+    assert result.exit_code == 1, result.output
+    assert "pooler_tenant_not_found" in result.output and "supavisor" in result.output.lower()
+
+
+def test_cli_exit_0_when_nothing_is_recognised(invoke):
+    result = invoke("explain", "all good here")
+    assert result.exit_code == 0, result.output
+    assert "no_match" in result.output
+
+
+def test_cli_reads_standard_input_and_prints_json(invoke):
+    result = invoke("explain", "-", "--json", stdin=LEAKY)
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert data["matches"][0]["code"] == "prepared_statement_exists"
+    assert PASSWORD not in result.output and SB_SECRET not in result.output
+
+
+def test_cli_text_output_masks_secrets(invoke):
+    result = invoke("explain", "-", stdin=LEAKY)
+    assert result.exit_code == 1
+    assert PASSWORD not in result.output and SB_SECRET not in result.output
+    assert "next:  inspector conn 'postgresql://postgres.abcdefghijklmnopqrst:***@" in result.output
+
+
+def test_flask_inspect_explain_is_the_same_command(runner):
+    result = runner.invoke(args=["inspect", "explain", "PGRST301"])
+    assert result.exit_code == 1 and "jwt_signature_failed" in result.output

@@ -13,9 +13,9 @@ csrf = CSRFProtect()
 
 def register_blueprints(app: Flask) -> None:
     """The blueprints, and what their templates read from the vocabulary and the reports."""
-    from inspector.web import api, auth, connection, env, home, mint, tester, token
+    from inspector.web import api, auth, connection, env, explain, home, mint, tester, token
 
-    for module in (home, token, connection, env, auth, tester, mint):
+    for module in (home, token, connection, env, explain, auth, tester, mint):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

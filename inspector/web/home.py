@@ -25,9 +25,9 @@ def index():
     form = PasteForm()
     if form.validate_on_submit():
         target = detect_paste(form.text.data)
-        from inspector.web import connection, env, token
+        from inspector.web import connection, env, explain, token
 
-        view = {"token": token, "connection": connection, "env": env}[target]
+        view = {"token": token, "connection": connection, "env": env, "error": explain}[target]
         return view.render_from_paste(form.text.data)
     return render_template("home/index.html", form=form, env_summary=_env_summary())
 

@@ -56,7 +56,9 @@ HEADERS = {
 # Reachable without passing the gate: the login page, its CSS, the load balancer's check.
 OPEN_ENDPOINTS = frozenset({"static", "auth.login", "healthz"})
 # Blueprints whose POSTs inspect: one per-client budget (INSPECTOR_INSPECT_RATE_LIMIT).
-INSPECT_BLUEPRINTS = frozenset({"home", "token", "connection", "env", "api", "tester", "mint"})
+INSPECT_BLUEPRINTS = frozenset(
+    {"home", "token", "connection", "env", "explain", "api", "tester", "mint"}
+)
 # Endpoints whose POSTs may reach the network: a tighter budget (INSPECTOR_RATE_LIMIT).
 CONNECTION_ENDPOINTS = frozenset({"connection.page", "api.api_connection"})
 TOKEN_ENDPOINTS = frozenset({"token.page", "api.api_token"})
