@@ -328,6 +328,7 @@ CODE_CASES = {
         {"key": supabase.LOCAL_CLI_PUBLISHABLE_KEY},
     ),
     "key_needs_trim": lambda k: (k.mint.user(k.secret), {"key": k.secret + "\n"}),
+    "key_invisible_characters": lambda k: (k.mint.user(k.secret), {"key": "\ufeff" + k.secret}),
     "key_base64_decoded": lambda k: (
         k.mint.user(base64.b64decode(base64.b64encode(b"0123456789abcdef" * 2))),
         {"key": base64.b64encode(b"0123456789abcdef" * 2).decode()},

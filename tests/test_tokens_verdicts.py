@@ -340,3 +340,100 @@ def test_other_malformed_tokens_stay_malformed(hs_secret):
         report = run(text, key=hs_secret)
         assert "malformed_token" in codes(report)
         assert "token_truncated" not in codes(report)
+
+
+# ---------- 4. invisible characters around a token or a key ----------
+
+BOM, ZWSP, NBSP = "\ufeff", "\u200b", "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("wrap", "said"),
+    [
+        (lambda t: BOM + t, ["a byte-order mark (U+FEFF) before the token"]),
+        (lambda t: t + ZWSP + ZWSP, ["2 zero-width spaces (U+200B) after the token"]),
+        (lambda t: t[:20] + ZWSP + t[20:], ["a zero-width space (U+200B) inside the token"]),
+        (lambda t: NBSP + t + NBSP, ["2 no-break spaces (U+00A0) around the token"]),
+        (
+            lambda t: f"{BOM}Bearer {t}\u2060\n",
+            ["a byte-order mark (U+FEFF) before", "a word joiner (U+2060) after", "Bearer"],
+        ),
+    ],
+    ids=["bom", "zwsp after", "zwsp inside", "nbsp", "bom bearer wj"],
+)
+def test_invisible_characters_around_a_token_are_removed_and_said(hs_secret, wrap, said):
+    token = sign(hs_secret, "HS256")
+    report = run(wrap(token), key=hs_secret)
+    assert report.token_text == token
+    assert report.signature.status == "valid"
+    f = finding(report, "input_cleaned")
+    for words in said:
+        assert words in f.detail
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda s: BOM + s,
+        lambda s: s + ZWSP,
+        lambda s: NBSP + s + NBSP,
+        lambda s: s[:10] + ZWSP + s[10:],
+        lambda s: "\u202f" + BOM + s,
+    ],
+    ids=["bom", "zwsp", "nbsp", "zwsp inside", "narrow nbsp and bom"],
+)
+def test_invisible_characters_in_a_secret_are_removed_and_said(hs_secret, wrap):
+    """A BOM in the secret gave "does not verify: use the right project's secret" before."""
+    token = sign(hs_secret, "HS256")
+    report = run(token, key=wrap(hs_secret))
+    assert (report.signature.status, report.signature.key_used) == ("valid", "secret")
+    assert "signature_invalid" not in codes(report)
+    assert "key_needs_trim" not in codes(report)  # .strip() would not have removed them
+    f = finding(report, "key_invisible_characters")
+    assert f.severity.value == "warning"
+    assert "the key" in f.detail and "isprintable" in (f.fix or "")
+    assert "invisible characters removed" in (report.signature.key or "")
+
+
+def test_invisible_characters_and_a_newline_are_two_findings(hs_secret):
+    report = run(sign(hs_secret, "HS256"), key=BOM + hs_secret + "\n")
+    assert report.signature.key_used == "secret_trimmed"
+    assert {"key_invisible_characters", "key_needs_trim"} <= set(codes(report))
+
+
+def test_a_bom_before_a_jwks_pem_or_url_still_reads_as_one(rs256_key, jwks_http_server):
+    token = sign(rs256_key.private, "RS256", kid=rs256_key.kid)
+    jwks = json.dumps({"keys": [rs256_key.jwk]})
+    for key in (
+        BOM + jwks,
+        BOM + rs256_key.public_pem,
+        rs256_key.public_pem.replace("\n", ZWSP + "\n"),
+    ):
+        report = run(token, key=key)
+        assert report.signature.status == "valid", (key[:30], report.signature)
+        assert "key_invisible_characters" in codes(report)
+    from inspector.tokens import needs_fetch
+
+    url = jwks_http_server.serve("/jwks.json", {"keys": [rs256_key.jwk]})
+    assert needs_fetch(BOM + url)  # the probe budget counts what the service will fetch
+    report = inspect_token(token, key=BOM + url + ZWSP, now=NOW)
+    assert report.signature.status == "valid"
+    assert "key_invisible_characters" in codes(report)
+
+
+def test_a_key_of_invisible_characters_only_is_no_key(hs_secret):
+    report = run(sign(hs_secret, "HS256"), key=BOM + ZWSP)
+    assert report.signature.status == "not_checked"
+    assert "key_invisible_characters" in codes(report)
+
+
+def test_many_invisible_characters_are_removed_quickly(hs_secret):
+    token = sign(hs_secret, "HS256")
+    started = time.perf_counter()
+    report = run(ZWSP * 30_000 + token, key=hs_secret + BOM * 30_000)
+    assert time.perf_counter() - started < 2
+    assert report.signature.status == "valid"
+    assert (
+        "30000 zero-width spaces (U+200B) before the token"
+        in finding(report, "input_cleaned").detail
+    )

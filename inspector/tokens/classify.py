@@ -9,6 +9,7 @@ from typing import Any
 
 from inspector import supabase
 from inspector.shapes import looks_like_connection_string
+from inspector.tokens.clean import remove_invisible
 from inspector.tokens.decode import loads
 
 KINDS = (
@@ -145,7 +146,7 @@ def key_shape(text: str) -> str | None:
     "url", "hmac_secret";
     None for empty text.
     """
-    t = (text or "").strip()
+    t = remove_invisible(text or "")[0].strip()  # what the service reads, after cleaning
     if not t:
         return None
     if t.startswith("-----BEGIN"):

@@ -22,6 +22,68 @@ _WS = re.compile(r"\s+")
 _BARE_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2}\Z")
 
 
+# Characters no token or key holds, which copying adds: a byte-order mark (an editor saving
+# "UTF-8 with BOM"), zero-width spaces (web pages and chats break long words with them), bidi
+# marks. Removed wherever they are; Python's str.strip() keeps every one of them.
+INVISIBLE = {
+    "\ufeff": "byte-order mark (U+FEFF)",
+    "\u200b": "zero-width space (U+200B)",
+    "\u200c": "zero-width non-joiner (U+200C)",
+    "\u200d": "zero-width joiner (U+200D)",
+    "\u2060": "word joiner (U+2060)",
+    "\u00ad": "soft hyphen (U+00AD)",
+    "\u200e": "left-to-right mark (U+200E)",
+    "\u200f": "right-to-left mark (U+200F)",
+    **{
+        chr(c): f"bidi control (U+{c:04X})"
+        for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+}
+# Spaces that are not ASCII spaces (Python's str.strip() removes them silently): named, and
+# removed at the ends of the text only.
+NO_BREAK_SPACES = {
+    "\u00a0": "no-break space (U+00A0)",
+    "\u202f": "narrow no-break space (U+202F)",
+    "\u2007": "figure space (U+2007)",
+    "\u3000": "ideographic space (U+3000)",
+}
+_INVISIBLE_RE = re.compile("[" + "".join(INVISIBLE) + "]")
+_NO_BREAK_RE = re.compile("[" + "".join(NO_BREAK_SPACES) + "]")
+
+
+def _count(n: int, name: str) -> str:
+    return f"a {name}" if n == 1 else f"{n} " + name.replace(" (", "s (", 1)
+
+
+def remove_invisible(text: str, what: str = "the token") -> tuple[str, str | None]:
+    """`text` without invisible characters (anywhere) and no-break spaces (at its ends), and
+    what was removed, in words ("a byte-order mark (U+FEFF) before the token"), or None.
+
+    Linear in the length of the text, whatever it holds.
+    """
+    found: list[str] = []
+    if _INVISIBLE_RE.search(text):
+        visible = [i for i, c in enumerate(text) if not (c.isspace() or c in INVISIBLE)]
+        first, last = (visible[0], visible[-1]) if visible else (len(text), len(text))
+        counts: dict[tuple[str, str], int] = {}
+        for m in _INVISIBLE_RE.finditer(text):
+            i = m.start()
+            where = "before" if i < first else "after" if i > last else "inside"
+            key = (INVISIBLE[m.group()], where)
+            counts[key] = counts.get(key, 0) + 1
+        text = _INVISIBLE_RE.sub("", text)
+        found += [f"{_count(n, name)} {where} {what}" for (name, where), n in counts.items()]
+    if _NO_BREAK_RE.search(text):
+        core = text.strip()
+        head = text.index(core) if core else len(text)
+        lead, trail = text[:head], text[head + len(core) :]
+        spaces = _NO_BREAK_RE.findall(lead + trail)
+        for c in dict.fromkeys(spaces):
+            found.append(f"{_count(spaces.count(c), NO_BREAK_SPACES[c])} around {what}")
+        text = _NO_BREAK_RE.sub("", lead) + core + _NO_BREAK_RE.sub("", trail)
+    return text, "; ".join(found) if found else None
+
+
 @dataclass(frozen=True)
 class Cleaned:
     """The token text and, in order, what was removed around it."""
@@ -38,6 +100,9 @@ def clean_input(raw: str) -> Cleaned:
         return Cleaned(text=text)  # the common case: a bare token, nothing to strip
     removed: list[str] = []
     wrapper: str | None = None
+    text, invisible = remove_invisible(text)
+    if invisible:
+        removed.append(invisible)
     stripped = text.strip()
     if stripped != text and text:
         removed.append("surrounding whitespace")

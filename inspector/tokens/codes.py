@@ -252,6 +252,14 @@ KEY_NEEDS_TRIM = _d(
     "Remove the quotes/spaces/newline around the secret where it is stored (e.g. "
     "`SUPABASE_JWT_SECRET=value` in .env, no trailing space), or `.strip()` it when reading.",
 )
+KEY_INVISIBLE_CHARACTERS = _d(
+    "key_invisible_characters",
+    "warning",
+    "The key held invisible characters; they were removed",
+    "Remove them where the key is stored: a byte-order mark comes from an editor saving "
+    '"UTF-8 with BOM", zero-width and no-break spaces from copying a web page or a chat. '
+    '`.strip()` keeps them; `"".join(c for c in key if c.isprintable()).strip()` drops them.',
+)
 KEY_BASE64_DECODED = _d(
     "key_base64_decoded",
     "warning",

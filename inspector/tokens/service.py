@@ -7,7 +7,7 @@ clean -> classify -> (not a JWT: not_jwt.py) -> decode -> rules.py -> fetch a JW
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inspector import supabase
 from inspector.findings import Finding, dedupe, make, ordered
@@ -16,7 +16,7 @@ from inspector.textutil import valid_text
 from inspector.tokens import claims as claims_mod
 from inspector.tokens import codes, keys, rules
 from inspector.tokens.classify import is_supabase_issuer, issuer_family, jwt_kind, text_kind
-from inspector.tokens.clean import Cleaned, clean_input
+from inspector.tokens.clean import Cleaned, clean_input, remove_invisible
 from inspector.tokens.decode import Decoded, decode_jwt
 from inspector.tokens.fetch import JWKSFetchError, fetch_jwks
 from inspector.tokens.not_jwt import not_a_jwt
@@ -47,13 +47,17 @@ def inspect_token(
         valid_text(v) for v in (token, key, audience, project, configured_secret)
     )
     cleaned = clean_input(token if isinstance(token, str) else "")
+    key, key_removed = remove_invisible(key, "the key") if isinstance(key, str) else (key, None)
     findings = _input_findings(
         cleaned, project, configured_secret == "" and not configured_jwks_url
     )
+    if key_removed:
+        findings.append(make(codes.KEY_INVISIBLE_CHARACTERS, f"Removed: {key_removed}."))
     req = _Request(
         text=cleaned.text,
         cleaned=cleaned,
         key=key if isinstance(key, str) and key.strip() else None,
+        key_cleaned=bool(key_removed),
         audience=audience.strip() if isinstance(audience, str) and audience.strip() else None,
         given_ref=_given_ref(project),
         leeway=rules.clamp_leeway(leeway),
@@ -76,6 +80,7 @@ class _Request:
     text: str
     cleaned: Cleaned
     key: str | None
+    key_cleaned: bool  # invisible characters were removed from the key (key_invisible_characters)
     audience: str | None
     given_ref: str | None
     leeway: float
@@ -196,10 +201,13 @@ def _verify(
     if req.configured_jwks_url and key is None and keys.family_of(alg) in keys.ASYMMETRIC:
         key = req.configured_jwks_url  # the configured project's public keys
     iss = claims.get("iss") if isinstance(claims, dict) else None
+    parsed = _read_key(key, req.policy, req.fetch_timeout)
+    if parsed is not None and req.key_cleaned and key is req.key:
+        parsed = replace(parsed, description=f"{parsed.description}, invisible characters removed")
     return verify(
         req.text,
         header,
-        _read_key(key, req.policy, req.fetch_timeout),
+        parsed,
         configured_secret=req.configured_secret,
         jwks_hint=supabase.jwks_url_from_issuer(iss) if is_supabase_issuer(iss) else None,
     )
