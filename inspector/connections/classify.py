@@ -202,3 +202,30 @@ def classify_exception(exc: BaseException) -> Classified:
         return Classified(codes.LOGIN_TIMEOUT, "the login did not finish in time", name)
     c = classify_message(f"{name}: {text}")
     return c
+
+
+def missing_root_cert(text: str) -> bool:
+    """libpq's or asyncpg's `root certificate file ... does not exist` (verify-ca/verify-full
+    with no sslrootcert): not an untrusted server, a missing file."""
+    return "root certificate file" in text
+
+
+def classify_asyncpg(exc: BaseException, text: str) -> str:
+    """The code for what asyncpg raised (`text`: its first line, `Type: message`): its own
+    argument and DSN errors first, then as any driver's failure (`driver_failed` at worst)."""
+    if isinstance(exc, TypeError) and "sslmode" in text:
+        return codes.ASYNCPG_SSLMODE_PARAM
+    if "sslmode` parameter must be one of" in text:
+        return codes.ASYNCPG_SSL_TRUE
+    if missing_root_cert(text):
+        return codes.VERIFY_WITHOUT_ROOT_CERT
+    if isinstance(exc, TypeError):
+        return codes.UNKNOWN_PARAMETER
+    if 'parameter "ssl" cannot be changed now' in text or (
+        'unrecognized configuration parameter "ssl"' in text
+    ):
+        return codes.ASYNCPG_SSL_TRUE  # asyncpg's DSN parser sent ?ssl=true as a server setting
+    if "unrecognized configuration parameter" in text:
+        return codes.UNKNOWN_PARAMETER
+    c = classify_exception(exc)
+    return c.code if c.code != codes.CONNECT_FAILED else codes.DRIVER_FAILED

@@ -35,6 +35,7 @@ ASYNCPG_DRIVERS = ("asyncpg", "sqlalchemy_asyncpg")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 WEAK_SSLMODES = ("disable", "allow", "prefer", "require")
 VERIFYING_SSLMODES = ("verify-ca", "verify-full")  # the two that check the certificate
+TLS_ONLY_SSLMODES = ("require", *VERIFYING_SSLMODES)  # no login without TLS
 # Keyword arguments SQLAlchemy's asyncpg adapter pops before calling asyncpg.connect()
 # (AsyncAdapt_asyncpg_dbapi.connect in sqlalchemy/dialects/postgresql/asyncpg.py).
 SQLALCHEMY_ASYNCPG_OWN_KWARGS = (

@@ -10,6 +10,8 @@ from inspector.connections.parse import ParsedConnection
 from inspector.vocabulary import HostKind
 
 _LOCAL_KINDS = (HostKind.LOCAL, HostKind.SUPABASE_LOCAL)
+# Supabase's shared pooler (Supavisor): it finds the project from the user `role.<ref>`.
+SHARED_POOLER_KINDS = (HostKind.SUPABASE_POOLER_SESSION, HostKind.SUPABASE_POOLER_TRANSACTION)
 
 
 def host_info(p: ParsedConnection) -> tuple[HostKind, str | None]:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from inspector import supabase
 from inspector.connections import codes
+from inspector.connections.classify import missing_root_cert
 from inspector.connections.drivers import (
     ENCODE_CHARS,
     LIBPQ_DRIVERS,
@@ -30,12 +31,11 @@ from inspector.connections.drivers import (
     ssl_setting,
     verifies,
 )
-from inspector.connections.hosts import is_remote, is_supabase_cloud
+from inspector.connections.hosts import SHARED_POOLER_KINDS, is_remote, is_supabase_cloud
 from inspector.connections.parse import ParsedConnection
 from inspector.findings import Finding, make
 from inspector.vocabulary import HostKind
 
-_POOLER_KINDS = (HostKind.SUPABASE_POOLER_SESSION, HostKind.SUPABASE_POOLER_TRANSACTION)
 # Why libpq rejects a parameter people often write (said in the finding's detail).
 _PARAM_HINTS = {
     "pgbouncer": "`pgbouncer=true` is Prisma's switch, not a libpq option.",
@@ -208,7 +208,7 @@ def _asyncpg_dsn_findings(p: ParsedConnection) -> list[Finding]:
         settings = dict(params.server_settings or {})
     except Exception as exc:  # noqa: BLE001
         text = scrub(first_line(exc), p.password)
-        if "root certificate file" in text:
+        if missing_root_cert(text):
             return []  # verify_without_root_cert says it
         return [make(codes.DSN_UNPARSEABLE, f"asyncpg's DSN parser: {text}.")]
     out: list[Finding] = []
@@ -265,7 +265,7 @@ def _direct_host_findings(
 def _pooler_user_findings(
     p: ParsedConnection, host_kind: str, project_ref: str | None
 ) -> list[Finding]:
-    if host_kind not in _POOLER_KINDS:
+    if host_kind not in SHARED_POOLER_KINDS:
         return []
     user = p.user or ""
     if supabase.ref_from_pooler_user(user) or supabase.ref_from_options(p.param("options")):

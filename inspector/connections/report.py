@@ -15,7 +15,7 @@ from inspector.connections.parse import DEFAULT_PORT, ParsedConnection
 from inspector.connections.probe import ServerInfo, StepDict, TlsReport
 from inspector.connections.verdict import Verdict, refused_verdict, static_verdict
 from inspector.findings import Finding, has_errors, make, ordered
-from inspector.vocabulary import HostKind, StepName, VerdictStatus
+from inspector.vocabulary import HostKind, StepName, StepStatus, VerdictStatus
 
 # The strings and snippets per driver, in the page's order, with their headings.
 _URL_LABELS = (
@@ -127,16 +127,17 @@ class ConnectionReport:
     @property
     def headline(self) -> Headline:
         v = self.verdict
-        if v["status"] is VerdictStatus.CONNECTED:
-            return Headline("connected", "Connected", v["summary"])
-        if v["status"] is VerdictStatus.FAILED:
+        if v["status"] == VerdictStatus.CONNECTED:
+            return Headline(v["status"], "Connected", v["summary"])
+        if v["status"] == VerdictStatus.FAILED:
             step = StepName.of(v["step"]) if v["step"] else None
             where = f"Failed at {step.phrase}: " if step is not None else ""
             failed = self.failing_finding
             what = failed.title if failed is not None else str(v["code"])
-            return Headline("failed", where + what, v["summary"], v["fix"], v["code"])
+            return Headline(v["status"], where + what, v["summary"], v["fix"], v["code"])
         title = "Probe skipped: too busy" if v["code"] == codes.PROBE_BUSY else "Not probed"
-        status = "warning" if v["code"] else "not_probed"
+        # Not probed because of a finding (or a busy site) looks like a warning.
+        status = StepStatus.WARNING if v["code"] else VerdictStatus.NOT_PROBED
         return Headline(status, title, v["summary"], v["fix"], v["code"])
 
     @property

@@ -15,7 +15,7 @@ from inspector import supabase
 from inspector.codegen import py_str, url_part
 from inspector.connections import codes
 from inspector.connections.drivers import WEAK_SSLMODES, libpq_unknown_params, verifies
-from inspector.connections.hosts import is_supabase_cloud, pooler_role
+from inspector.connections.hosts import SHARED_POOLER_KINDS, is_supabase_cloud, pooler_role
 from inspector.connections.parse import DEFAULT_PORT, SECRET_PARAMS, ParsedConnection
 from inspector.connections.probe import TlsReport
 from inspector.redact import MASK
@@ -187,9 +187,7 @@ def _target(
         pooler: list[tuple[str, int | None]] = [(supabase.session_pooler_host(), 5432)]
         user = supabase.pooler_user(project_ref, pooler_role(user))
         return HostKind.SUPABASE_POOLER_SESSION, user, pooler
-    if host_kind in (HostKind.SUPABASE_POOLER_SESSION, HostKind.SUPABASE_POOLER_TRANSACTION) and (
-        not supabase.ref_from_pooler_user(user)
-    ):
+    if host_kind in SHARED_POOLER_KINDS and not supabase.ref_from_pooler_user(user):
         user = supabase.pooler_user(project_ref, user or "postgres")
     return host_kind, user, hosts
 

@@ -110,7 +110,7 @@ def _connected_summary(
 def with_remaining_errors(verdict: Verdict, findings: list[Finding]) -> Verdict:
     """A probe that connected, with the errors that remain for the user's own setup (their
     driver, their sslmode) said after it."""
-    if verdict["status"] is not VerdictStatus.CONNECTED:
+    if verdict["status"] != VerdictStatus.CONNECTED:
         return verdict
     left = [f for f in ordered(findings) if f.severity is Severity.ERROR]
     if not left:

@@ -27,7 +27,6 @@ import time
 import warnings
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,11 @@ from inspector.connections.probe.model import (
     AsyncpgArgs,
     AsyncpgTls,
     DnsAnswer,
+    Handshake,
+    Login,
     Machine,
+    Query,
+    SslReply,
     TcpResult,
 )
 
@@ -184,16 +187,6 @@ def connect_all(
 # --- the SSLRequest ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SslReply:
-    """What came back for the SSLRequest."""
-
-    answer: bytes = b""  # the first byte: b"S", b"N", another byte, or b"" (closed)
-    more: bytes = b""  # what followed an answer other than S or N (up to 200 bytes)
-    timed_out: bool = False
-    broken: str | None = None  # the connection broke while sending or reading: why
-
-
 def ssl_request(sock: socket.socket, deadline: float) -> SslReply:
     sock.settimeout(max(0.01, _left(deadline)))
     try:
@@ -213,18 +206,6 @@ def ssl_request(sock: socket.socket, deadline: float) -> SslReply:
 
 
 # --- TLS -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Handshake:
-    """A TLS handshake that accepted any certificate, to read the chain the server sends."""
-
-    version: str | None = None
-    cipher: str | None = None
-    alpn: str | None = None
-    ders: tuple[bytes, ...] = ()  # the chain as sent, leaf first
-    error: str | None = None  # the handshake failed: why
-    timed_out: bool = False
 
 
 def tls_handshake(sock: socket.socket, sni: str | None, deadline: float) -> Handshake:
@@ -318,18 +299,6 @@ def root_cert_file(ca: str) -> Iterator[str | None]:
             os.unlink(path)
 
 
-@dataclass(frozen=True)
-class Login:
-    """A libpq login: an open connection (close it with `close`), or why there is none."""
-
-    conn: Any = None
-    timed_out: bool = False
-    error: str | None = None  # libpq's message
-    ssl_in_use: bool = False
-    ssl_protocol: str | None = None
-    server_version: int = 0
-
-
 def libpq_login(kw: dict[str, str], deadline: float) -> Login:
     conn = None
     try:
@@ -348,13 +317,6 @@ def libpq_login(kw: dict[str, str], deadline: float) -> Login:
         ssl_protocol=protocol,
         server_version=info.server_version,
     )
-
-
-@dataclass(frozen=True)
-class Query:
-    row: tuple[Any, ...] | None = None  # FIRST_QUERY's row
-    timed_out: bool = False
-    error: str | None = None
 
 
 def first_query(conn: Any, deadline: float) -> Query:

@@ -27,6 +27,9 @@ LIVE_ORDER = (
     StepName.QUERY,
 )
 BUILTIN_STORES = ("certifi", "system")  # the trust stores a CA choice can name
+# Why the steps after a failed one are not attempted.
+EARLIER_FAILED = "not attempted: an earlier step failed"
+POLICY_BLOCKED = "not attempted: blocked by the probe policy"
 
 
 def after(name: StepName) -> tuple[StepName, ...]:
@@ -120,6 +123,50 @@ class Step:
             "detail": self.detail,
             "data": self.data,
         }
+
+
+# --- the facts io.py gathers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SslReply:
+    """What came back for the SSLRequest."""
+
+    answer: bytes = b""  # the first byte: b"S", b"N", another byte, or b"" (closed)
+    more: bytes = b""  # what followed an answer other than S or N (up to 200 bytes)
+    timed_out: bool = False
+    broken: str | None = None  # the connection broke while sending or reading: why
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A TLS handshake that accepted any certificate, to read the chain the server sends."""
+
+    version: str | None = None
+    cipher: str | None = None
+    alpn: str | None = None
+    ders: tuple[bytes, ...] = ()  # the chain as sent, leaf first
+    error: str | None = None  # the handshake failed: why
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class Login:
+    """A libpq login: an open connection (close it with `close`), or why there is none."""
+
+    conn: Any = None
+    timed_out: bool = False
+    error: str | None = None  # libpq's message
+    ssl_in_use: bool = False
+    ssl_protocol: str | None = None
+    server_version: int = 0
+
+
+@dataclass(frozen=True)
+class Query:
+    row: tuple[Any, ...] | None = None  # FIRST_QUERY's row
+    timed_out: bool = False
+    error: str | None = None
 
 
 # --- what the probe found ------------------------------------------------------------------------
@@ -224,3 +271,20 @@ class Machine:
     env: dict[str, str]
     home: Path | None
     os_user: str | None
+
+
+@dataclass
+class Judged:
+    """What a step's facts mean (steps.py, tls.py, login.py); the recorder applies it."""
+
+    findings: list[Finding] = field(default_factory=list)  # said, the probe goes on
+    failure: Finding | None = None  # the probe ends here
+    cause: str = ""  # the failure in a few words, for the verdict
+    skip_rest: str | None = None  # the steps after this one are not attempted: why
+    supersedes: bool = False  # the failure replaces earlier findings of its code and severity
+
+
+def failed(st: Step, finding: Finding, cause: str, skip_rest: str | None = None) -> Judged:
+    """The step failed: the probe ends with `finding`."""
+    st.status = StepStatus.FAILED
+    return Judged(failure=finding, cause=cause, skip_rest=skip_rest)

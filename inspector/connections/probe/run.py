@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 from inspector import netpolicy
 from inspector.connections.drivers import ASYNCPG_DRIVERS, sqlalchemy_asyncpg_kwargs, ssl_setting
 from inspector.connections.hosts import is_ip_address
-from inspector.connections.probe import args, io, isolation, local, steps, tls
+from inspector.connections.probe import args, io, isolation, local, login, steps, tls
 from inspector.connections.probe.model import (
     BUILTIN_STORES,
     Failure,
+    Judged,
+    Login,
     ProbeInput,
     ProbeOutcome,
     Step,
@@ -76,7 +78,7 @@ class Recorder:
         st = Step(name, StepStatus.SKIPPED, detail=why, start_ms=self.budget.now_ms())
         self.outcome.steps.append(st)
 
-    def judge(self, st: Step, judged: steps.Judged) -> bool:
+    def judge(self, st: Step, judged: Judged) -> bool:
         """Apply a step's judgement; True when the probe goes on."""
         self.outcome.findings.extend(judged.findings)
         if judged.failure is not None:
@@ -202,8 +204,7 @@ def _tls(
     sni = None if is_ip_address(host) else host
     hs = io.tls_handshake(sock, sni, budget.deadline)
     if hs.error is not None:
-        finding, cause = tls.handshake_failed(st, hs)
-        rec.judge(st, steps.Judged(failure=finding, cause=cause, skip_rest=steps.EARLIER_FAILED))
+        rec.judge(st, tls.handshake_failed(st, hs))
         return None
     view, report, findings = tls.judge_chain(
         st, hs, sni, _trust_stores(inp.ca), host, inp.ca, sslmode, inp.host_kind
@@ -239,7 +240,7 @@ def _login(
     if rec.outcome.failure is None and connected:
         rec.outcome.connected = True
         last = rec.outcome.steps[-1]
-        finding = steps.connected(rec.outcome.server, inp.parsed.user, last.start_ms + last.ms)
+        finding = login.connected(rec.outcome.server, inp.parsed.user, last.start_ms + last.ms)
         rec.outcome.findings.append(finding)
 
 
@@ -249,7 +250,7 @@ def _refused(inp: ProbeInput, rec: Recorder) -> bool:
     if refusal is None:
         return False
     with rec.step(N.CONNECT) as st:
-        rec.judge(st, steps.refused_login(st, *refusal))
+        rec.judge(st, login.refused_login(st, *refusal))
     rec.skip(N.QUERY, "not attempted: no login")
     if inp.driver in ASYNCPG_DRIVERS:
         rec.skip(N.CONNECT_ASYNCPG, "not attempted: no login")
@@ -279,24 +280,23 @@ def _libpq(
             if inp.policy.restricted:
                 st.data["pinned"] = isolation.pinned_keywords(kw, st.data["params"])
             if budget.remaining() <= 0:
-                rec.judge(st, steps.out_of_time(st))
-                login = io.Login()
+                rec.judge(st, login.out_of_time(st))
+                result = Login()
             else:
-                login = io.libpq_login(kw, budget.deadline)
+                result = io.libpq_login(kw, budget.deadline)
                 sslmode = kw.get("sslmode", "prefer")
-                rec.judge(st, steps.login(st, login, sslmode, inp, tls_view))
-        if login.conn is None:
+                rec.judge(st, login.login(st, result, sslmode, inp, tls_view))
+        if result.conn is None:
             rec.skip(N.QUERY, "not attempted: no connection")
             return False
         try:
             with rec.step(N.QUERY) as st:
-                server, judged = steps.query(
-                    st, io.first_query(login.conn, budget.deadline), kw, login
-                )
+                query = io.first_query(result.conn, budget.deadline)
+                server, judged = login.query(st, query, kw, result)
                 rec.outcome.server = server
                 rec.judge(st, judged)
         finally:
-            io.close(login.conn)
+            io.close(result.conn)
     return True
 
 
@@ -324,13 +324,13 @@ def _asyncpg(
     with rec.step(N.CONNECT_ASYNCPG) as st:
         left = budget.remaining()
         if left <= 0.05:
-            steps.no_time_for_asyncpg(st)
+            login.no_time_for_asyncpg(st)
             return
         opts: args.AsyncpgArgs = {}
         if inp.driver == "sqlalchemy_asyncpg":
             opts, error = sqlalchemy_asyncpg_kwargs(p)
             if error:
-                rec.judge(st, steps.dialect_refused(st, error))
+                rec.judge(st, login.dialect_refused(st, error))
                 return
         how = args.asyncpg_how(inp.driver, isolated=False)
         try:
@@ -344,12 +344,12 @@ def _asyncpg(
             st.data["how"] = how
             st.data["kwargs"] = {k: args.shown_kwarg(k, v) for k, v in kwargs.items()}
             io.asyncpg_login(positional, kwargs, left)
-            judged = steps.asyncpg_connected(st, how)
+            judged = login.asyncpg_connected(st, how)
         except BaseException as exc:  # noqa: BLE001 - whatever the driver raises is the finding
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             libpq_ok = not any(
                 s.name == N.CONNECT and s.status == StepStatus.FAILED for s in rec.outcome.steps
             )
-            judged = steps.asyncpg_failed(st, exc, how, p.password, libpq_ok)
+            judged = login.asyncpg_failed(st, exc, how, p.password, libpq_ok)
         rec.judge(st, judged)

@@ -9,8 +9,16 @@ from inspector import supabase
 from inspector.connections import codes, tlsinfo
 from inspector.connections.drivers import verifies
 from inspector.connections.hosts import is_supabase
-from inspector.connections.probe.io import Handshake
-from inspector.connections.probe.model import SslmodeRow, Step, TlsReport, store_label
+from inspector.connections.probe.model import (
+    EARLIER_FAILED,
+    Handshake,
+    Judged,
+    SslmodeRow,
+    Step,
+    TlsReport,
+    failed,
+    store_label,
+)
 from inspector.findings import Finding, make
 from inspector.vocabulary import StepStatus
 
@@ -41,14 +49,15 @@ def tls_problem(code: str, reason: str, kind: str) -> codes.TlsProblem:
     return codes.TLS_EXPIRED_IN_CHAIN
 
 
-def handshake_failed(st: Step, hs: Handshake) -> tuple[Finding, str]:
-    """(finding, cause) of a handshake that did not complete."""
-    st.status = StepStatus.FAILED
-    if hs.timed_out:
-        st.detail = "The server answered S but did not finish the TLS handshake in time."
-        return make(codes.LOGIN_TIMEOUT, st.detail), "the TLS handshake did not complete"
+def handshake_failed(st: Step, hs: Handshake) -> Judged:
+    """A handshake that did not complete."""
+    code = codes.TLS_HANDSHAKE_FAILED
     st.detail = f"The TLS handshake failed: {hs.error}."
-    return make(codes.TLS_HANDSHAKE_FAILED, st.detail), "the TLS handshake did not complete"
+    if hs.timed_out:
+        code = codes.LOGIN_TIMEOUT
+        st.detail = "The server answered S but did not finish the TLS handshake in time."
+    cause = "the TLS handshake did not complete"
+    return failed(st, make(code, st.detail), cause, EARLIER_FAILED)
 
 
 def judge_chain(
