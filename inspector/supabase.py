@@ -26,7 +26,13 @@ SECRET_PREFIX = "sb_secret_"
 PERSONAL_TOKEN_PREFIX = "sbp_"
 API_KEY_RE = re.compile(r"^sb_(publishable|secret)_[A-Za-z0-9_-]{10,}\Z")
 PERSONAL_TOKEN_RE = re.compile(r"^sbp_[A-Za-z0-9_]{20,}\Z")
+# Refresh tokens (reference §1.4, §13.4). Auth >= v2.171.0 issues 12 characters of lowercase
+# base32 ([a-z2-7]); its refresh grant accepts [a-z0-9]{12}. Auth <= v2.170 issued 16 random
+# bytes as unpadded base64url: 22 characters, the last one A, Q, g or w (its low 4 bits unused).
+# v2 tokens (opt-in, >= v2.181.0) are parsed by tokens.classify.refresh_token.
 LEGACY_REFRESH_RE = re.compile(r"^[a-z0-9]{12}\Z")
+REFRESH_BASE32_RE = re.compile(r"^[a-z2-7]{12}\Z")
+OLD_REFRESH_RE = re.compile(r"^[A-Za-z0-9_-]{21}[AQgw]\Z")
 
 # Publicly known values: anyone can mint tokens with these secrets.
 LOCAL_CLI_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"

@@ -4,8 +4,13 @@ format, and JWTs or sb_ keys pasted as the secret. Real keys, generated here."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import secrets
 import time
+import uuid
 import warnings
 from typing import Any
 
@@ -437,3 +442,86 @@ def test_many_invisible_characters_are_removed_quickly(hs_secret):
         "30000 zero-width spaces (U+200B) before the token"
         in finding(report, "input_cleaned").detail
     )
+
+
+# ---------- 5. every refresh-token format Supabase Auth issues (reference §1.4, §13.4) ----------
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def v2_refresh_token(session: uuid.UUID, counter: int, hmac_key: bytes = b"k" * 32) -> str:
+    """Auth's crypto.RefreshToken.Encode (internal/crypto/refresh_tokens.go), in Python."""
+    raw = bytearray(b"\x00" + session.bytes)
+    n = counter
+    while n >= 0x80:  # binary.AppendUvarint
+        raw.append(n & 0x7F | 0x80)
+        n >>= 7
+    raw.append(n)
+    raw += hmac.new(hmac_key, bytes(raw), hashlib.sha256).digest()[:16]
+    raw += hashlib.sha256(bytes(raw)).digest()[:4]
+    return _b64url(bytes(raw))
+
+
+def test_current_refresh_tokens_are_recognised():
+    """Auth >= v2.171.0: crypto.SecureAlphanumeric(12), lower-cased base32 ([a-z2-7]{12})."""
+    for _ in range(50):
+        token = base64.b32encode(secrets.token_bytes(8)).decode().lower()[:12]
+        report = run(token)
+        assert report.kind == "supabase_refresh_token", token
+        assert "lowercase base32" in finding(report, "refresh_token_not_access").detail
+
+
+def test_refresh_grant_pattern_is_recognised():
+    """The grant's validator accepts ^[a-z0-9]{12}$ (digits 0, 1, 8, 9 included)."""
+    report = run("abc0189xyz12")
+    assert report.kind == "supabase_refresh_token"
+    assert "refresh grant accepts" in finding(report, "refresh_token_not_access").detail
+
+
+def test_old_22_character_refresh_tokens_are_recognised():
+    """Auth <= v2.170: crypto.SecureToken(), 16 random bytes as unpadded base64url."""
+    for _ in range(50):
+        token = _b64url(secrets.token_bytes(16))
+        assert len(token) == 22
+        report = run(token)
+        assert report.kind == "supabase_refresh_token", token
+        detail = finding(report, "refresh_token_not_access").detail
+        assert "22 base64url characters" in detail and "Refresh token is not valid" in detail
+        assert "wrong_inspector" not in codes(report)  # not "a JWT secret" any more
+
+
+@pytest.mark.parametrize(
+    ("counter", "length"),
+    [(0, 51), (1, 51), (127, 51), (128, 52), (2**14, 54), (2**35, 58), (2**63 - 1, 62)],
+)
+def test_v2_refresh_tokens_are_recognised(counter, length):
+    session = uuid.uuid4()
+    token = v2_refresh_token(session, counter)
+    assert len(token) == length and token.startswith("A")
+    report = run(token)
+    assert report.kind == "supabase_refresh_token"
+    detail = finding(report, "refresh_token_not_access").detail
+    assert "v2 refresh token" in detail
+    assert str(session) in detail and f"refreshed {counter} time" in detail
+
+
+def test_v2_refresh_token_with_a_changed_character_is_said():
+    token = v2_refresh_token(uuid.uuid4(), 3)
+    damaged = token[:30] + ("B" if token[30] != "B" else "C") + token[31:]
+    report = run(damaged)
+    assert report.kind == "supabase_refresh_token"
+    assert "checksum does not match" in finding(report, "refresh_token_not_access").detail
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aB3dE5gH7jK9mN1pQ3sT5B",  # 22 characters whose last one carries bits: no 16 bytes
+        _b64url(b"\x01" + bytes(range(1, 40))),  # v2's length, but not version 0
+        "abcdefghijk",  # 11 characters: Auth refuses anything shorter than 12
+    ],
+)
+def test_lookalikes_are_not_refresh_tokens(text):
+    assert run(text).kind != "supabase_refresh_token"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from inspector import supabase
@@ -71,15 +74,52 @@ def looks_like_jwt(text: str) -> bool:
     return text.startswith("eyJ") and ("." in text or "\u2026" in text)
 
 
-def is_v2_refresh_token(text: str) -> bool:
-    """Auth's v2 refresh token: base64url of 0x00 || session UUID || counter || MACs (38-46 B)."""
+@dataclass(frozen=True)
+class RefreshToken:
+    """A refresh token of Supabase Auth, and what its format says."""
+
+    format: str  # "base32" (12 chars), "base64" (22 chars, Auth <= v2.170), "v2"
+    session_id: str | None = None  # v2: the session it refreshes (the access token's session_id)
+    counter: int | None = None  # v2: how many times the session was refreshed
+    checksum_ok: bool = True  # v2: Auth refuses a token whose checksum does not match
+
+
+def refresh_token(text: str) -> RefreshToken | None:
+    """The refresh token this text is, in any format Supabase Auth issues, or None."""
+    if supabase.LEGACY_REFRESH_RE.match(text):
+        return RefreshToken("base32")
+    if supabase.OLD_REFRESH_RE.match(text):
+        return RefreshToken("base64")
+    return _v2_refresh_token(text)
+
+
+def _v2_refresh_token(text: str) -> RefreshToken | None:
+    """Auth's v2 refresh token (internal/crypto/refresh_tokens.go): unpadded base64url of
+    0x00 || 16-byte session UUID || uvarint counter || 16-byte HMAC || 4-byte SHA-256 checksum
+    (38 to 46 bytes). A token of that shape whose checksum fails is still one (a typo, a cut)."""
     if not 48 <= len(text) <= 64 or not _B64URL_CHARS.match(text):
-        return False
+        return None
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        return False
-    return 38 <= len(raw) <= 46 and raw[0] == 0
+        return None
+    if not 38 <= len(raw) <= 46 or raw[0] != 0:
+        return None
+    checksum_ok = hashlib.sha256(raw[:-4]).digest()[:4] == raw[-4:]
+    counter, used = _uvarint(raw[17:-20])
+    if not checksum_ok or counter is None or 17 + used != len(raw) - 20:
+        return RefreshToken("v2", checksum_ok=False)
+    return RefreshToken("v2", str(uuid.UUID(bytes=raw[1:17])), counter)
+
+
+def _uvarint(data: bytes) -> tuple[int | None, int]:
+    """Go's binary.Uvarint: (value, bytes read); (None, 0) when it does not end in data."""
+    value = 0
+    for i, byte in enumerate(data[:10]):
+        value |= (byte & 0x7F) << (7 * i)
+        if byte < 0x80:
+            return (value, i + 1) if value < 2**63 else (None, 0)
+    return None, 0
 
 
 def jwt_kind(claims: dict[str, Any] | None) -> str:
@@ -121,7 +161,7 @@ def text_kind(text: str) -> str | None:
         return "connection_string"
     if looks_like_jwt(text) or text.count(".") in (2, 4) and " " not in text:
         return None
-    if supabase.LEGACY_REFRESH_RE.match(text) or is_v2_refresh_token(text):
+    if refresh_token(text) is not None:
         return "supabase_refresh_token"
     if text in supabase.KNOWN_PUBLIC_SECRETS:
         return "jwt_secret"

@@ -13,7 +13,7 @@ from inspector import supabase
 from inspector.findings import Finding, make
 from inspector.textutil import url_scheme
 from inspector.tokens import codes
-from inspector.tokens.classify import key_shape
+from inspector.tokens.classify import key_shape, refresh_token
 from inspector.tokens.decode import loads
 
 Rule = Callable[[str], Finding | None]
@@ -48,11 +48,39 @@ def _cli_default_key(text: str) -> Finding | None:
     return make(codes.KNOWN_DEMO_KEY, "It is the Supabase CLI local stack's default key.")
 
 
+def _refresh_format(text: str) -> str:
+    """Which of Supabase Auth's refresh-token formats this is, in words (reference §13.4)."""
+    found = refresh_token(text)
+    if found is None or found.format == "base32":
+        if supabase.REFRESH_BASE32_RE.match(text):
+            return (
+                "12 characters of lowercase base32: a refresh token as Auth issues it since "
+                "v2.171.0"
+            )
+        return "12 lowercase letters and digits: the shape Auth's refresh grant accepts"
+    if found.format == "base64":
+        return (
+            "22 base64url characters (16 random bytes): a refresh token as Auth up to v2.170 "
+            "issued it. Auth v2.181.0 and later refuse this format before looking it up "
+            "(400 validation_failed 'Refresh token is not valid'): sign in again for a new one"
+        )
+    if not found.checksum_ok:
+        return (
+            f"{len(text)} characters: a v2 refresh token (Auth v2.181.0 and later, opt-in) whose "
+            "checksum does not match, so a character changed or was cut: Auth answers "
+            "'Refresh token is not valid'"
+        )
+    return (
+        f"{len(text)} characters: a v2 refresh token (Auth v2.181.0 and later, opt-in) of session "
+        f"{found.session_id} (the access token's session_id), refreshed {found.counter} "
+        f"time{'s' if found.counter != 1 else ''}"
+    )
+
+
 def _refresh_token(text: str) -> Finding:
     return make(
         codes.REFRESH_TOKEN_NOT_ACCESS,
-        f"{len(text)} characters, no dots: the shape of a Supabase refresh token. PyJWT says "
-        "DecodeError: Not enough segments.",
+        f"{_refresh_format(text)}. No dots: PyJWT says DecodeError: Not enough segments.",
     )
 
 
