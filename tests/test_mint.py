@@ -432,3 +432,14 @@ def test_shared_mode_never_signs_with_the_configured_secret(make_app, tmp_path):
     assert "eyJ" not in html
     offered = c.get("/token", headers=USER).get_data(as_text=True)
     assert "Sign with the configured SUPABASE_JWT_SECRET" not in offered  # not even offered
+
+
+def test_page_needs_csrf(make_app):
+    c = make_app(WTF_CSRF_ENABLED=True).test_client()
+    assert c.post("/token/mint", data={"mint-key": SECRET}).status_code == 400
+    html = c.get("/token").get_data(as_text=True)
+    form = html[html.index('id="mint-form"') :]
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    r = c.post("/token/mint", data={"csrf_token": token, "mint-key": SECRET})
+    assert r.status_code == 200
+    assert "A test token was signed" in r.get_data(as_text=True)

@@ -426,7 +426,8 @@ def _sign(payload: dict[str, Any], signing: SigningKey, header: dict[str, Any]) 
 
 def _minted_words(kind: str, signing: SigningKey) -> str:
     kid = f", kid {signing.kid[:80]!r}" if signing.kid else ""
-    return f"{KIND_WORDS[kind].capitalize()}, {signing.alg}{kid}, signed with {signing.words}."
+    words = KIND_WORDS[kind]
+    return f"{words[:1].upper()}{words[1:]}, {signing.alg}{kid}, signed with {signing.words}."
 
 
 def curl_line(endpoint: str | None, token: str) -> str:

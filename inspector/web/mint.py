@@ -45,6 +45,12 @@ def mint_allowed() -> bool:
 
 
 class MintForm(FlaskForm):
+    """The panel's fields, names prefixed (PREFIX). The form's CSRF token is the site's usual
+    `csrf_token` field, which CSRFProtect checks on every POST."""
+
+    class Meta:
+        csrf = False
+
     kind = SelectField(
         "What to make",
         choices=[SelectChoice(v, label) for v, label in KIND_CHOICES],
@@ -84,7 +90,7 @@ class Panel:
 
     form: MintForm
     report: MintReport | None = None
-    configured: bool = False  # offer "sign with the configured secret" (local mode only)
+    configured: bool = False  # offer "sign with the configured secret" (local, one configured)
 
 
 @bp.app_template_global("mint_panel")
@@ -93,7 +99,9 @@ def mint_panel() -> Panel | None:
     if not mint_allowed():
         return None
     panel = g.get("mint_panel") or Panel(MintForm(formdata=None, prefix=PREFIX))
-    panel.configured = current_app.config["INSPECTOR_MODE"] == "local"
+    panel.configured = current_app.config["INSPECTOR_MODE"] == "local" and bool(
+        configured_values(current_app.config.get("INSPECTOR_ENV_FILE")).get("SUPABASE_JWT_SECRET")
+    )
     return panel
 
 

@@ -49,8 +49,8 @@ class TesterFields(FlaskForm):
     method = SelectField("Method", choices=[SelectChoice(m, m) for m in METHODS], default="GET")
     apikey = StringField(
         "apikey (optional)",
-        description="The project's publishable or anon key, sent as `apikey`. Empty: in local "
-        "mode, the configured one goes to its own project's URLs. Never shown again.",
+        description="The project's publishable or anon key, sent as the apikey header. Empty: "
+        "in local mode, the configured one goes to its own project's URLs. Never shown again.",
     )
 
 
