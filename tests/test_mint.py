@@ -443,3 +443,13 @@ def test_page_needs_csrf(make_app):
     r = c.post("/token/mint", data={"csrf_token": token, "mint-key": SECRET})
     assert r.status_code == 200
     assert "A test token was signed" in r.get_data(as_text=True)
+
+
+def test_minted_service_role_key_passes_postgrest(backend):
+    backend.project.secret = SECRET
+    key = mint_token("service_role", key=SECRET, project=REF).token
+    r = endpoint.test_request(
+        backend.url("/rest/v1/todos"), key, apikey=backend.project.apikey, key=SECRET
+    )
+    assert r.outcome == "accepted"
+    assert r.token.kind == "supabase_service_role_key" and r.token.verified

@@ -303,3 +303,14 @@ def test_cli_mint_resign_and_failures(invoke, kit, tmp_path):
     assert invoke("mint", "user", "--configured-secret").exit_code == 2  # none configured
     shared = invoke("mint", "--key", kit.secret, **SHARED)
     assert shared.exit_code == 2
+
+
+def test_the_new_secret_fields_are_kept_out_of_logs():
+    from inspector.web.logfilter import secrets_in
+
+    data = {
+        "apikey": "gateway-key-123456",
+        "mint-key": "signing-secret-123",
+        "mint-token": "eyJ.x.y1",
+    }
+    assert set(data.values()) <= set(secrets_in(data))

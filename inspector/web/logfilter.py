@@ -23,8 +23,9 @@ from typing import Any
 
 from inspector.redact import MASK, redact_log_text
 
-# Fields whose values are secrets or may contain one (the api.md request fields).
-SECRET_FIELDS = ("token", "key", "password", "url", "text")
+# Fields whose values are secrets or may contain one (the api.md request fields; the request
+# tester's apikey, the mint panel's prefixed key and token).
+SECRET_FIELDS = ("token", "key", "password", "url", "text", "apikey", "mint-key", "mint-token")
 _MIN_SECRET = 6
 
 
