@@ -621,3 +621,11 @@ def test_the_explainer_reads_the_body(kit, backend):
     r = send(backend.url("/api/me"), kit.mint.user(kit.secret), key=kit.secret)
     assert "jwt_signature_failed" in [m["code"] for m in r.explained]
     assert "token" not in r.explained[0]
+
+
+def test_endless_headers_are_cut_by_the_response_cap(kit):
+    with peer(slow_http.endless_headers_server()) as p:
+        start = time.monotonic()
+        r = send(f"http://127.0.0.1:{p.port}/", kit.mint.user(kit.secret), timeout=3)
+    assert time.monotonic() - start < 2
+    assert "larger than" in finding(r, "request_failed").detail
