@@ -525,3 +525,53 @@ def test_v2_refresh_token_with_a_changed_character_is_said():
 )
 def test_lookalikes_are_not_refresh_tokens(text):
     assert run(text).kind != "supabase_refresh_token"
+
+
+# ---------- 6. a JWT or an sb_ key pasted as the secret: readable, does not verify ----------
+
+NOT_THE_SECRET = {
+    "anon key": (lambda s, m: m.api_key(s), "key_is_jwt"),
+    "service_role key": (lambda s, m: m.api_key(s, "service_role"), "key_is_jwt"),
+    "publishable key": (lambda s, m: supabase.LOCAL_CLI_PUBLISHABLE_KEY, "key_is_api_key"),
+    "secret key": (lambda s, m: supabase.LOCAL_CLI_SECRET_KEY, "key_is_api_key"),
+    "personal access token": (
+        lambda s, m: "sbp_" + "0123456789abcdef" * 2 + "0123",
+        "key_is_api_key",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_THE_SECRET))
+def test_jwt_or_api_key_as_the_secret_is_invalid_not_bad_key(hs_secret, mint, name):
+    make_key, code = NOT_THE_SECRET[name]
+    key = make_key(hs_secret, mint)
+    report = run(mint.user(hs_secret), key=key)
+    assert (report.signature.status, report.signature.key_used) == ("invalid", None)
+    found = codes(report)
+    assert code in found
+    assert finding(report, code).severity.value == "error"
+    assert "key_unreadable" not in found and "signature_invalid" not in found
+    assert key not in json.dumps(report.to_dict())  # described, never repeated
+
+
+@pytest.mark.parametrize("name", sorted(NOT_THE_SECRET))
+def test_jwt_or_api_key_for_an_asymmetric_token_is_the_wrong_key_type(es256_key, mint, name):
+    make_key, code = NOT_THE_SECRET[name]
+    report = run(mint.user(es256_key, "ES256"), key=make_key("x" * 40, mint))
+    assert report.signature.status == "wrong_key_type"
+    assert {code, "asymmetric_token_needs_jwks"} <= set(codes(report))
+    assert "read as an HMAC secret" in finding(report, "asymmetric_token_needs_jwks").detail
+
+
+def test_a_key_that_cannot_be_read_is_still_bad_key(es256_key, mint):
+    pem = "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----"
+    report = run(mint.user(es256_key, "ES256"), key=pem)
+    assert report.signature.status == "bad_key"
+    assert "key_unreadable" in codes(report)
+
+
+def test_api_key_as_the_secret_over_the_api(client, hs_secret, mint):
+    body = {"token": mint.user(hs_secret), "key": supabase.LOCAL_CLI_SECRET_KEY}
+    data = client.post("/api/v1/token", json=body).get_json()
+    assert data["signature"]["status"] == "invalid"
+    assert "key_is_api_key" in {f["code"] for f in data["findings"]}

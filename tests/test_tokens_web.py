@@ -50,7 +50,7 @@ API_CASES = {
     "user token, anon key as secret": (
         lambda k: {"token": k.mint.user(k.secret), "key": k.mint.api_key(k.secret)},
         "supabase_user_token",
-        "bad_key",
+        "invalid",
         {"key_is_jwt"},
     ),
     "expired with leeway": (

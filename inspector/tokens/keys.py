@@ -61,6 +61,8 @@ API_KEY_SHAPES = {
     "secret_key": "an sb_secret_ API key",
     "personal_access_token": "an sbp_ personal access token",
 }
+# Readable as a secret, but never the JWT secret: a JWT (the anon/service_role key) or an API key.
+NOT_THE_SECRET = ("jwt", *API_KEY_SHAPES)
 PEM_SHAPES = ("pem_public_key", "pem_private_key", "certificate")
 URL_SHAPES = ("jwks_url", "url")
 
@@ -170,9 +172,12 @@ def read_key(text: str) -> ParsedKey:
             ),
         )
     if shape in API_KEY_SHAPES:
+        # A readable secret, just not the JWT secret: tried as one, so the verdict is "invalid"
+        # (it does not verify), never "bad_key" (a key that cannot be read at all).
         what = API_KEY_SHAPES[shape]
-        found = make(codes.KEY_IS_API_KEY, f"The Key box holds {what}.")
-        return ParsedKey(shape, what, findings=(found,), error=f"{what} cannot verify a JWT")
+        found = make(codes.KEY_IS_API_KEY, f"The Key box holds {what}, not the JWT secret.")
+        tried = (replace(c, raw_hmac=True) for c in hmac_candidates(text.strip(), first_only=True))
+        return ParsedKey(shape, what, tuple(tried), (found,))
     stripped = text.strip().strip("\"'").strip()
     n = len(stripped.encode("utf-8"))
     first = [replace(c, raw_hmac=True) for c in hmac_candidates(text, first_only=True)]

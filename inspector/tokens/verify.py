@@ -28,6 +28,7 @@ from inspector.tokens.keys import (
     ASYMMETRIC,
     FAMILY_NAMES,
     HMAC_MINIMUM,
+    NOT_THE_SECRET,
     Candidate,
     ParsedKey,
     family_of,
@@ -237,13 +238,15 @@ def _wrong_family(job: _Job) -> Verification | None:
         return None
     families = sorted({c.family for c in job.candidates})
     given = " / ".join(FAMILY_NAMES.get(f, f) for f in families) or "no usable key"
+    if job.parsed and job.parsed.shape in NOT_THE_SECRET:
+        given = f"{job.parsed.description}, read as an HMAC secret"
     alg = job.alg
     if job.family == "hmac":
         detail = f"The token is {alg} (HMAC); the key is {given}."
         job.findings.append(make(codes.SYMMETRIC_TOKEN_WITH_PUBLIC_KEY, detail))
     elif "hmac" in families and job.family in ASYMMETRIC:
         detail = (
-            f"The token is {alg}; the key is an HMAC secret. PyJWT with "
+            f"The token is {alg}; the key is {given}. PyJWT with "
             'algorithms=["HS256"] raises InvalidAlgorithmError: The specified alg value is not '
             "allowed."
         )
@@ -369,8 +372,8 @@ def _not_verified(
 ) -> Verification:
     _weak_findings(job, tried, weak_notes)
     alg = job.alg
-    if job.parsed and job.parsed.shape in ("jwt", "publishable_key", "secret_key"):
-        status = "bad_key"
+    if job.parsed and job.parsed.shape in NOT_THE_SECRET:
+        status = "invalid"  # key_is_jwt / key_is_api_key already say why
     elif failures and all(f.alg_not_allowed for f in failures):
         status = "wrong_key_type"
         detail = "; ".join(f"{f.label}: {f.message}" for f in failures[:3]) + "."
