@@ -62,6 +62,7 @@ CATALOG_MODULES = (
     "inspector.env.codes",
     "inspector.endpoint.codes",
     "inspector.tokens.mint_codes",
+    "inspector.explain.codes",
 )
 
 

@@ -18,6 +18,7 @@ AREAS = {
     "env": "Environment",
     "request": "Request tester",
     "mint": "Test tokens",
+    "explain": "Explain",
 }
 
 

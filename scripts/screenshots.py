@@ -4,8 +4,9 @@
 
 Starts the app on a free loopback port, drives the system's Chromium with Playwright, fills each
 inspector with example input made on the spot (a freshly minted, expired Supabase-style token; a
-connection string to a refused loopback port; a .env with mismatched keys) and saves one viewport
-PNG per page, theme and width: `<page>-<light|dark>-<narrow|wide>.png`. Nothing leaves 127.0.0.1.
+connection string to a refused loopback port; a .env with mismatched keys; a traceback) and saves
+one viewport PNG per page, theme and width: `<page>-<light|dark>-<narrow|wide>.png`.
+Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -32,6 +33,37 @@ WIDTHS = {"narrow": {"width": 390, "height": 844}, "wide": {"width": 1366, "heig
 THEMES = ("light", "dark")
 REF = "abcdefghijklmnopqrst"
 SECRET = "a-project-jwt-secret-that-is-long-enough-123"
+
+# supabase/cli#1910 (pasted-errors.md §9.2): SQLAlchemy over psycopg2 to the IPv6-only direct host
+# from an IPv4-only network, printed as Python prints the chain (frames of SQLAlchemy 2.1).
+EXPLAIN_TRACEBACK = """Traceback (most recent call last):
+  File "/app/.venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py", line 154, in __init__
+    self._dbapi_connection = engine.raw_connection()
+  File "/app/.venv/lib/python3.11/site-packages/sqlalchemy/pool/base.py", line 943, in __connect
+    self.dbapi_connection = connection = pool._invoke_creator(self)
+  File "/app/.venv/lib/python3.11/site-packages/sqlalchemy/engine/default.py", line 869, in connect
+    return self.loaded_dbapi.connect(*cargs, **cparams)
+  File "/app/.venv/lib/python3.11/site-packages/psycopg2/__init__.py", line 122, in connect
+    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)
+psycopg2.OperationalError: connection to server at "db.abcdefghijklmnopqrst.supabase.co" \
+(2a05:d014:1c06:5f00:4c43:2a1c:6b3e:91d7), port 5432 failed: Network is unreachable
+\tIs the server running on that host and accepting TCP/IP connections?
+
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/app/main.py", line 14, in <module>
+    with engine.connect() as conn:
+  File "/app/.venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py", line 3279, in connect
+    return self._connection_cls(self)
+sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \
+"db.abcdefghijklmnopqrst.supabase.co" (2a05:d014:1c06:5f00:4c43:2a1c:6b3e:91d7), port 5432 \
+failed: Network is unreachable
+\tIs the server running on that host and accepting TCP/IP connections?
+
+(Background on this error at: https://sqlalche.me/e/21/e3q8)
+"""
 
 
 class _Quiet(WSGIRequestHandler):
@@ -97,6 +129,7 @@ def examples(tls_url: str | None = None) -> dict[str, dict[str, str]]:
             "url": tls_url or "postgresql://postgres:hunter2@127.0.0.1:1/postgres?sslmode=require"
         },
         "env": {"text": env_text},
+        "explain": {"text": EXPLAIN_TRACEBACK},
     }
 
 
@@ -163,7 +196,7 @@ def shoot(base: str, out: Path, pages: list[str], tls_url: str | None = None) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    parser.add_argument("--pages", default="home,token,connection,env")
+    parser.add_argument("--pages", default="home,token,connection,env,explain")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}: run `make system-deps`", file=sys.stderr)

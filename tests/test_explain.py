@@ -685,9 +685,57 @@ PASTES = [
 ]
 
 
+# What the real drivers print (captured by tests/fixtures/real_errors.py against the test
+# clusters, a real PgBouncer and the pinned Node drivers; test_explain_live.py runs them live).
+DRIVER_TEXTS = [
+    (
+        "psycopg2 via PgBouncer (SCRAM)",
+        'psycopg2.OperationalError: connection to server at "127.0.0.1", port 6432 failed: FATAL:  '
+        "SASL authentication failed",
+        "password_auth_failed",
+        "pgbouncer",
+    ),
+    (
+        "asyncpg via PgBouncer",
+        "asyncpg.exceptions.ProtocolViolationError: SASL authentication failed",
+        "password_auth_failed",
+        "pgbouncer",
+    ),
+    (
+        "psycopg2 via PgBouncer",
+        'psycopg2.OperationalError: connection to server at "127.0.0.1", port 6432 failed: FATAL:  '
+        "unsupported startup parameter: options",
+        "pooler_startup_parameter",
+        "pgbouncer",
+    ),
+    (
+        "asyncpg",
+        "asyncpg.exceptions.InvalidSQLStatementNameError: prepared statement "
+        '"__asyncpg_stmt_1__" does not exist',
+        "prepared_statement_missing",
+        "asyncpg",
+    ),
+    ("node-postgres", "Error: unable to verify the first certificate", "tls_verify_failed", "node"),
+    ("node-postgres", "Error: certificate has expired", "tls_expired", "node"),
+    (
+        "node-postgres",
+        "Error: The server does not support SSL connections",
+        "server_no_ssl",
+        "node-postgres",
+    ),
+    (
+        "postgres.js",
+        'PostgresError: password authentication failed for user "app"\n    at ErrorResponse '
+        "(file:///app/node_modules/postgres/src/connection.js:790:26)",
+        "password_auth_failed",
+        "postgres.js",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "code", "source"),
-    [pytest.param(t, c, s, id=f"{where}: {t[:50]}") for where, t, c, s in PASTES],
+    [pytest.param(t, c, s, id=f"{where}: {t[:50]}") for where, t, c, s in PASTES + DRIVER_TEXTS],
 )
 def test_real_paste_names_its_error_and_its_source(text, code, source):
     report = explain(text)
@@ -733,6 +781,25 @@ def test_every_code_of_the_issue_is_in_the_catalog_with_cause_and_fix():
         assert code in cat, code
     for pat in PATTERNS:
         assert pat.source is None or pat.source in explain_codes.SOURCE_LABELS, pat
+
+
+def test_docs_api_md_lists_exactly_the_codes_the_explainer_answers():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    section = doc.split("## POST /api/v1/explain", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z0-9_]+)` \| .* \| (token|connection|—) \|$", section, re.M)
+    assert [code for code, _ in listed] == explain_codes.CODES
+    for code, page in listed:
+        assert (explain_codes.explanation(code).page or "—") == page, code
+
+
+def test_readme_names_every_code_the_explainer_answers():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for code in explain_codes.CODES:
+        assert f"`{code}`" in readme, code
 
 
 def test_every_pattern_starts_with_its_needle_and_matches_it():

@@ -487,6 +487,16 @@ POOLER_CHECKOUT_TIMEOUT = _x(
     "Keep transactions short, lower the clients' concurrency, or raise the pool size "
     "(Database Settings > Connection pooling) within the compute's limits.",
 )
+POOLER_STARTUP_PARAMETER = _x(
+    "pooler_startup_parameter",
+    CONNECTION,
+    "PgBouncer refuses a startup parameter the client sent",
+    "PgBouncer passes on only the startup parameters it tracks; `options` (e.g. `-c "
+    "search_path=…`), or a URL query that the driver turns into server settings (asyncpg sends "
+    "`?pgbouncer=true` as one), is refused.",
+    "Drop the parameter from the connection string (set `search_path` with `SET` or on the "
+    "role instead); on your own PgBouncer, list it in `ignore_startup_parameters`.",
+)
 NETWORK_RESTRICTED = _x(
     "network_restricted",
     CONNECTION,
@@ -615,6 +625,7 @@ SOURCE_LABELS = {
     "python-ssl": "Python's ssl module",
     "node": "Node.js",
     "node-postgres": "node-postgres (pg)",
+    "postgres.js": "postgres.js",
     "prisma": "Prisma",
     "pgx": "pgx (Go; the Supabase CLI)",
     "supavisor": "Supavisor (the Supabase pooler)",

@@ -152,7 +152,7 @@ def _excerpt(scan: str, hit: _Hit, secrets: tuple[str, ...]) -> str:
     at = masked.find(said)
     if at < 0:
         at = min(hit.start - line_start, len(masked))
-    lo = max(0, at - EXCERPT // 3)
+    lo = max(0, min(at - EXCERPT // 3, len(masked) - EXCERPT))  # a short line shows whole
     hi = min(len(masked), lo + EXCERPT)
     cut = masked[lo:hi].strip()
     return ("…" if lo > 0 else "") + cut + ("…" if hi < len(masked) else "")

@@ -16,7 +16,8 @@ class PasteForm(FlaskForm):
     text = TextAreaField(
         "Paste anything",
         validators=[DataRequired("Paste a token, a key, a connection string or a .env file.")],
-        description="A JWT or Authorization header, an API key, a connection string, or .env text.",
+        description="A JWT or Authorization header, an API key, a connection string, .env text, "
+        "or an error message.",
     )
 
 

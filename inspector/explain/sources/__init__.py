@@ -24,6 +24,7 @@ CLIENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("asyncpg", ("asyncpg",)),
     ("prisma", ("prisma", "connectorerror", "quaint")),
     ("node-postgres", ("pg-protocol", "node_modules/pg/", "parseerrormessage", "pg-pool")),
+    ("postgres.js", ("postgreserror", "node_modules/postgres/")),
     ("pgx", ("failed to connect to `", "pgconn", "(sqlstate ")),
     ("psycopg", ("psycopg.", "_pg3_")),
     (

@@ -26,10 +26,12 @@ PATTERNS = (
     p("node", c.TLS_VERIFY_FAILED, r"UNABLE_TO_VERIFY_LEAF_SIGNATURE", 38),
     p("node", c.TLS_VERIFY_FAILED, r"self.signed certificate in certificate chain", 28),
     p("node", c.TLS_VERIFY_FAILED, r"unable to get local issuer certificate", 26),
+    p("node", c.TLS_VERIFY_FAILED, r"unable to verify the first certificate", 26),
     p("node", c.TLS_VERIFY_FAILED, r"self.signed certificate", 22),
     p("node", c.TLS_HOSTNAME_MISMATCH, r"ERR_TLS_CERT_ALTNAME_INVALID", 40),
     p("node", c.TLS_HOSTNAME_MISMATCH, r"does not match certificate's altnames", 36),
     p("node", c.TLS_EXPIRED, r"CERT_HAS_EXPIRED", 40),
+    p("node", c.TLS_EXPIRED, r"certificate has expired", 30),
     # node-postgres (pg, pg-pool, pg-connection-string).
     p("node-postgres", c.SERVER_NO_SSL, r"The server does not support SSL connections", 38),
     p("node-postgres", c.CONNECTION_CLOSED, r"Connection terminated unexpectedly", 32),

@@ -36,5 +36,7 @@ PATTERNS = (
     p("pgbouncer", c.PREPARED_STATEMENT_EXISTS, r"prepared statement name is already in use", 40),
     p("pgbouncer", c.PREPARED_STATEMENT_MISSING, r"prepared statement did not exist", 40),
     p("pgbouncer", c.DATABASE_NOT_FOUND, r"no such database: ", 36),
+    p("pgbouncer", c.PASSWORD_AUTH_FAILED, r"SASL authentication failed", 36),
+    p("pgbouncer", c.POOLER_STARTUP_PARAMETER, r"unsupported startup parameter", 42),
     p("pgbouncer", c.SSL_REQUIRED, r"FATAL:\s{1,3}SSL required", 36),
 )

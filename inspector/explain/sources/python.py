@@ -85,5 +85,5 @@ PATTERNS = (
         38,
     ),
     p("python-ssl", c.TLS_HOSTNAME_MISMATCH, r"IP address mismatch, certificate is not valid", 38),
-    p("python-ssl", c.TLS_EXPIRED, r"certificate has expired", 36),
+    p("python-ssl", c.TLS_EXPIRED, r"verify failed: certificate has expired", 38),
 )
