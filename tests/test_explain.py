@@ -998,6 +998,8 @@ def test_secrets_in_the_paste_are_never_echoed():
         "host=db.x.supabase.co password=Kw-Pa55word-9 user=postgres",
         '{"password": "Json-Pa55word-9", "apikey": "Json-Apikey-Value-9"}',
         "PGPASSWORD=Env-Pa55word-9",
+        "host=db.x.supabase.co password='Quoted Pa55word-9' user=postgres",
+        "{'password': 'Dict-Pa55word-9', 'user': 'postgres'}",
         "Authorization: Basic dXNlcjpQYTU1d29yZC05",
     ],
 )
@@ -1012,6 +1014,8 @@ def test_excerpts_mask_every_way_of_writing_a_secret(secret_line):
         "Json-Pa55word-9",
         "Json-Apikey-Value-9",
         "Env-Pa55word-9",
+        "Quoted Pa55word-9",
+        "Dict-Pa55word-9",
         "dXNlcjpQYTU1d29yZC05",
     ):
         assert leaked not in body

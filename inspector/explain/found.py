@@ -155,10 +155,13 @@ def _mask_uri(uri: str) -> str:
 # Secrets written as `password=…`, `"apikey": "…"`, `Bearer …` or `NAME_SECRET=…`: the rules of
 # inspector.redact, written to stay linear on a 64 KiB line (redact's backtrack on long runs)
 # and to mask a `NAME=value` value only, not the rest of its line (an excerpt keeps its error).
-_KW_PASSWORD = re.compile(r"(?i)(\b(?:ssl)?password[ \t]{0,3}[=:][ \t]{0,3})([^\s&'\"]{1,400})")
+_KW_PASSWORD = re.compile(
+    r"(?i)(\b(?:ssl)?password[ \t]{0,3}[=:][ \t]{0,3})"
+    r"('[^'\n]{0,400}'|\"[^\"\n]{0,400}\"|[^\s&'\"]{1,400})"
+)
 _JSON_SECRET = re.compile(
-    r'(?i)("(?:password|sslpassword|secret|token|key|access_token|refresh_token|apikey|api_key)"'
-    r'[ \t]{0,3}:[ \t]{0,3}")([^"\\\n]{1,4000})'
+    r"(?i)([\"'](?:password|sslpassword|secret|token|key|access_token|refresh_token|apikey|api_key)"
+    r"[\"'][ \t]{0,3}:[ \t]{0,3}[\"'])([^\"'\\\n]{1,4000})"
 )
 _BEARER = re.compile(r"(?i)(\b(?:bearer|basic)[ \t]{1,5})([A-Za-z0-9._~+/=-]{8,4000})")
 _ENV_SECRET = re.compile(
