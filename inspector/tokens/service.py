@@ -6,6 +6,7 @@ clean -> classify -> (not a JWT: not_jwt.py) -> decode -> rules.py -> fetch a JW
 
 from __future__ import annotations
 
+import binascii
 import time
 from dataclasses import dataclass, replace
 
@@ -17,7 +18,7 @@ from inspector.tokens import claims as claims_mod
 from inspector.tokens import codes, keys, rules
 from inspector.tokens.classify import is_supabase_issuer, issuer_family, jwt_kind, text_kind
 from inspector.tokens.clean import Cleaned, clean_input, remove_invisible
-from inspector.tokens.decode import Decoded, decode_jwt
+from inspector.tokens.decode import Decoded, b64url_decode, decode_jwt
 from inspector.tokens.fetch import JWKSFetchError, fetch_jwks
 from inspector.tokens.not_jwt import not_a_jwt
 from inspector.tokens.report import TokenReport
@@ -149,7 +150,7 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
     )
     alg = header.get("alg") if isinstance(header, dict) else None
     jwks_url = _jwks_url(kind, claims, alg)
-    if decoded.errors:
+    if decoded.errors and not _signed_anyway(decoded):
         detail = "the token does not decode, so there is no signature to check"
         if decoded.truncated:
             detail = "the token was cut off, so there is no whole signature to check"
@@ -246,6 +247,21 @@ def _jwks_url(kind: str, claims: rules.Claims | None, alg: object) -> str | None
     if kind not in rules.SUPABASE_JWT_KINDS or keys.family_of(alg) not in keys.ASYMMETRIC:
         return None
     return supabase.jwks_url_from_issuer(claims.get("iss")) if isinstance(claims, dict) else None
+
+
+def _signed_anyway(decoded: Decoded) -> bool:
+    """A JWS whose payload is no JSON object (RFC 7520's examples sign a quotation): the header
+    and the signature decode, so the signature can be checked as PyJWS does; only the claims
+    are missing (jwt.decode refuses it: Invalid payload string)."""
+    if decoded.segments != 3 or decoded.truncated or decoded.header is None:
+        return False
+    if decoded.signature is None or decoded.claims is not None:
+        return False
+    try:
+        b64url_decode(decoded.parts[1].text)
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 # --- words -----------------------------------------------------------------------------------
