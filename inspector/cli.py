@@ -114,6 +114,19 @@ def finding_lines(findings, indent: str = "") -> list[str]:
     return lines
 
 
+def headline_lines(
+    status: str, text: str, detail: str | None, fix: str | None, code: str | None
+) -> list[str]:
+    """The answer first, as the page heads it: the report's headline; `status` (a status word
+    or a tone) picks its mark."""
+    lines = [f"{look(status, 'info')[1]} {text}" + (f"  [{code}]" if code else "")]
+    if detail:
+        lines.append(f"    {detail}")
+    if fix:
+        lines.append(f"    fix: {fix}")
+    return lines
+
+
 # ---------- inspector env ----------
 
 
@@ -226,7 +239,9 @@ def _token_lines(report) -> list[str]:
     import json
 
     sig = report.signature
-    lines = [f"{report.kind_label}  [{report.kind}]"]
+    h = report.headline
+    lines = headline_lines(h.tone, h.text, h.detail, h.fix, h.code)
+    lines.append(f"{report.kind_label}  [{report.kind}]")
     if report.project_ref:
         lines.append(f"project: {report.project_ref}")
     if report.removed:
@@ -235,8 +250,8 @@ def _token_lines(report) -> list[str]:
     if sig.key:
         lines.append(f"key: {sig.key}" + (f" (verified as {sig.key_used})" if sig.key_used else ""))
     lines.append("")
-    if report.findings:
-        lines += finding_lines(report.findings)
+    if report.findings_after_headline:
+        lines += finding_lines(report.findings_after_headline)
         lines.append("")
     label = "" if report.verified else " (unverified)"
     if report.header is not None:

@@ -17,6 +17,18 @@ def valid_text(value: Any) -> Any:
     return value
 
 
+def lower_first(text: str) -> str:
+    """`The pooler...` -> `the pooler...` (inside a sentence); `SQLAlchemy...`, `TLS...` stay."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text: str) -> str:
+    """`no key given...` -> `No key given...` (a sentence's start)."""
+    return text[:1].upper() + text[1:]
+
+
 def url_host(url: str) -> str:
     """The host of a URL, or '' when it has none or cannot be split (e.g. a stray '[')."""
     try:

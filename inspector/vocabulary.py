@@ -193,21 +193,19 @@ class TrustStatus(Term):
     UNTRUSTED = ("untrusted", "untrusted", B)
 
 
-# A finding's severity is its own tone.
-SEVERITY_TONES = frozenset({"error", "warning", "info"})
-
 # Every status word a badge may show, for the one `status_badge` macro.
 STATUS_TERMS: tuple[type[Term], ...] = (SignatureStatus, StepStatus, VerdictStatus, TrustStatus)
 
 
 def look(value: Any, default: str | None = None) -> tuple[str, str]:
-    """(tone, icon) of any status word of the vocabulary, or of a severity; for a word outside
-    both, the `default` tone's look (none given: muted, with a plain dot)."""
+    """(tone, icon) of any status word of the vocabulary, of a severity or of a tone; for a word
+    outside them, the `default` tone's look (none given: muted, with a plain dot)."""
     for enum in STATUS_TERMS:
         member = enum.of(value)
         if member is not None:
             return member.tone, member.icon
-    if isinstance(value, str) and value in SEVERITY_TONES:
+    # A finding's severity is its own tone; a tone ("muted") is its own look.
+    if isinstance(value, str) and value in ICONS:
         return value, ICONS[value]
     if default is not None:
         return default, ICONS[default]

@@ -379,6 +379,27 @@ CONFIGURED_SECRET_MISSING = _d(
     "Set SUPABASE_JWT_SECRET in the .env the inspector reads, or paste the secret in the Key box.",
 )
 
+# What a signature's verdict rests on: a token that is not verified is headed by the first error
+# of these (the report's headline), before the errors of its claims.
+SIGNATURE_CODES = frozenset(
+    {
+        ALG_NONE,
+        TOKEN_TRUNCATED,
+        SIGNATURE_INVALID,
+        KEY_IS_JWT,
+        KEY_IS_API_KEY,
+        KEY_IS_PRIVATE,
+        KEY_UNREADABLE,
+        KEY_NOT_FOUND,
+        KEY_ALGORITHM_MISMATCH,
+        ASYMMETRIC_TOKEN_NEEDS_JWKS,
+        SYMMETRIC_TOKEN_WITH_PUBLIC_KEY,
+        JWKS_EMPTY,
+        JWKS_FETCH_FAILED,
+        JWKS_FETCH_BLOCKED,
+    }
+)
+
 
 # --- Variants: one code, a situation of its own ------------------------------------------------
 
@@ -446,6 +467,15 @@ KNOWN_PRIVATE_KEY = Variant(
     fix="Its private part is in the CLI's public source, so rotating it is moot: anyone can sign "
     "with it. Accept its tokens only from a local stack (`supabase start`), never in production.",
     severity="warning",
+)
+# A JWT pasted as the key, named by what it is (the anon or service_role key).
+KEY_IS_ANON_KEY = Variant(KEY_IS_JWT, title="The key pasted is the anon key, not the JWT secret")
+KEY_IS_SERVICE_ROLE_KEY = Variant(
+    KEY_IS_JWT, title="The key pasted is the service_role key, not the JWT secret"
+)
+# The token has the audience the check here asked for: a tip for the user's own verifier.
+AUDIENCE_CHECKED = Variant(
+    AUDIENCE_REQUIRED, title="Your verifier must pass the audience too", severity="info"
 )
 ASYMMETRIC_SIGNATURE_INVALID = Variant(
     SIGNATURE_INVALID,

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from inspector import supabase
 from inspector.findings import Finding, make
 from inspector.tokens import codes
-from inspector.tokens.classify import key_shape
-from inspector.tokens.decode import loads
+from inspector.tokens.classify import jwt_kind, key_shape
+from inspector.tokens.decode import decode_jwt, loads
 
 HMAC_ALGS = ("HS256", "HS384", "HS512")
 RSA_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
@@ -163,13 +163,7 @@ def read_key(text: str) -> ParsedKey:
             "jwt",
             "a JWT (an API key or token), not a secret",
             tuple(hmac_candidates(text.strip(), first_only=True)),
-            (
-                make(
-                    codes.KEY_IS_JWT,
-                    "The Key box holds a JWT. The anon/service_role keys are signed WITH the JWT "
-                    "secret; they are not the secret.",
-                ),
-            ),
+            (_key_is_jwt(text.strip()),),
         )
     if shape in API_KEY_SHAPES:
         # A readable secret, just not the JWT secret: tried as one, so the verdict is "invalid"
@@ -182,6 +176,17 @@ def read_key(text: str) -> ParsedKey:
     n = len(stripped.encode("utf-8"))
     first = [replace(c, raw_hmac=True) for c in hmac_candidates(text, first_only=True)]
     return ParsedKey("hmac_secret", f"HMAC secret, {n} bytes", tuple(first))
+
+
+def _key_is_jwt(text: str) -> Finding:
+    """key_is_jwt, named by what the JWT is (the anon or service_role key)."""
+    kind = jwt_kind(decode_jwt(text).claims)
+    if kind == "supabase_anon_key":
+        return codes.KEY_IS_ANON_KEY.make("The Key box holds an anon key (a JWT).")
+    if kind == "supabase_service_role_key":
+        detail = "The Key box holds a service_role key (a JWT)."
+        return codes.KEY_IS_SERVICE_ROLE_KEY.make(detail)
+    return make(codes.KEY_IS_JWT, "The Key box holds a JWT.")
 
 
 def read_fetched_jwks(document: Any, url: str) -> ParsedKey:

@@ -8,15 +8,34 @@ the JSON and the CLI only format it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from inspector.findings import Finding, has_errors
+from inspector.findings import Finding, Severity, has_errors
+from inspector.textutil import lower_first, upper_first
+from inspector.tokens import codes
 from inspector.tokens.claims import span
 from inspector.tokens.decode import Part
 from inspector.tokens.rules import Lifetime
 from inspector.tokens.verify import Signature
 from inspector.vocabulary import Outcome, SignatureStatus, TokenKind, look
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The answer in one line, first on the page, in the JSON and in the CLI's output.
+
+    `tone` is its look (`ok`, `error`, `warning`, `muted`); `code` the finding it stands for,
+    whose detail and fix it carries (the page and the CLI then list that finding no more)."""
+
+    tone: str
+    text: str
+    detail: str | None = None
+    fix: str | None = None
+    code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,74 @@ class TokenReport:
     def finding_codes(self) -> list[str]:
         return [f.code for f in self.findings]
 
+    # --- the answer first --------------------------------------------------------------------
+
+    @property
+    def headline(self) -> Headline:
+        """Valid / invalid / not verified, what verified it, the kind, the project, the expiry:
+        "Valid Supabase user access token, project X, verified with the HMAC secret as given
+        (HS256), expires in 59 min"; "Signature invalid: the key pasted is the anon key, not the
+        JWT secret"."""
+        return self._answer()[0]
+
+    @property
+    def findings_after_headline(self) -> tuple[Finding, ...]:
+        """The findings the page and the CLI list below the headline: all but its own."""
+        said = self._answer()[1]
+        return tuple(f for f in self.findings if f is not said)
+
+    def _answer(self) -> tuple[Headline, Finding | None]:
+        sig = self.signature
+        status = SignatureStatus.of(sig.status)
+        errors = [f for f in self.findings if f.severity is Severity.ERROR]
+        if status in (None, SignatureStatus.NOT_APPLICABLE):
+            # Not a JWT, or one that does not decode: the first problem says what it is.
+            first = next((f for f in self.findings if f.severity is not Severity.INFO), None)
+            if first is None:
+                return Headline("muted", upper_first(sig.detail)), None
+            return _said(first.severity.value, first.title, first), first
+        if status is SignatureStatus.VALID:
+            if errors:
+                e = errors[0]
+                return _said("error", f"Signature valid, but {lower_first(e.title)}", e), e
+            # The line says how it was verified: signature_valid's detail, so its finding.
+            valid = self._finding(codes.SIGNATURE_VALID)
+            facts = self._facts(f"Valid {self.kind_label}", sig.detail)
+            return Headline("ok", facts, code=codes.SIGNATURE_VALID), valid
+        if status is SignatureStatus.NOT_CHECKED:
+            if errors:
+                e = errors[0]
+                return _said("error", f"{e.title} (the signature was not checked)", e), e
+            unchecked = self._finding(codes.SIGNATURE_NOT_CHECKED)
+            facts = self._facts(f"Not verified: {self.kind_label}", sig.algorithm)
+            if unchecked is None:
+                return Headline("muted", facts), None
+            return _said("muted", facts, unchecked), unchecked
+        # Checked, not verified: the key's problem first, then the claims'.
+        prefix = "Signature invalid" if status is SignatureStatus.INVALID else "Not verified"
+        key_errors = [f for f in errors if f.code in codes.SIGNATURE_CODES]
+        if not (key_errors or errors):
+            return Headline("error", f"{prefix}: {sig.detail}"), None
+        decisive = (key_errors or errors)[0]
+        return _said("error", f"{prefix}: {lower_first(decisive.title)}", decisive), decisive
+
+    def _finding(self, code: str) -> Finding | None:
+        return next((f for f in self.findings if f.code == code), None)
+
+    def _facts(self, lead: str, how: str | None) -> str:
+        """The line of facts: lead, project, how it was (or was not) verified, the expiry."""
+        parts = [lead]
+        if self.project_ref:
+            parts.append(f"project {self.project_ref}")
+        if how:
+            parts.append(how)
+        exp = self.times.get("exp")
+        if isinstance(exp, Mapping) and exp.get("relative"):
+            parts.append(str(exp["relative"]))
+        elif self.claims is not None and "exp" not in self.claims:
+            parts.append("no expiry")
+        return ", ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -132,7 +219,13 @@ class TokenReport:
             "jwks_url": self.jwks_url,
             "issuer": self.issuer,
             "verified": self.verified,
+            "headline": self.headline.to_dict(),
         }
+
+
+def _said(tone: str, text: str, finding: Finding) -> Headline:
+    """A headline that says `finding` (its detail and fix) in the words `text`."""
+    return Headline(tone, text, finding.detail or None, finding.fix, finding.code)
 
 
 # ---------- the lifetime picture: issued, not before, now, expires ----------

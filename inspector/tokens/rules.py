@@ -246,7 +246,8 @@ def check_lifetime(claims: Claims, kind: str) -> list[Finding]:
 
 
 def check_aud(claims: Claims, audience: str | None) -> list[Finding]:
-    """audience_required, audience_mismatch, audience_missing: aud against the audience asked."""
+    """audience_required (a tip when the audience asked for is the token's), audience_mismatch,
+    audience_missing: aud against the audience asked."""
     aud = claims.get("aud")
     if isinstance(aud, str):
         auds = [aud]
@@ -254,11 +255,11 @@ def check_aud(claims: Claims, audience: str | None) -> list[Finding]:
         auds = [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
     shown = auds[0] if auds else ""
     if aud is not None and audience is None and auds:
-        detail = (
-            f"aud is {aud!r}. jwt.decode() without audience= raises InvalidAudienceError: "
-            "Invalid audience."
-        )
+        detail = f"aud is {aud!r}, and no audience was given here."
         return [make(codes.AUDIENCE_REQUIRED, detail, aud=shown)]
+    if audience is not None and audience in auds:
+        # The check here passed the audience; the user's own verifier must do the same: a tip.
+        return [codes.AUDIENCE_CHECKED.make(f"aud is {aud!r}, as asked here.", aud=audience)]
     if aud is not None and audience is not None and audience not in auds:
         detail = (
             f"The token's aud is {aud!r}; {audience!r} was asked for. PyJWT raises "
