@@ -171,12 +171,24 @@ def test_url_text_keeps_printable_ascii_and_encodes_the_rest(value):
         assert unquote(text, errors="surrogatepass") == value
 
 
-@given(st.lists(st.text(st.characters(exclude_characters="\x00")), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"])),
+        min_size=1,
+        max_size=4,
+    )
+)
 @PROFILE
 def test_sh_word_round_trips_through_bash(values):
     script = "curl " + " ".join(codegen.sh_word(v) for v in values)
     [args] = run_shell(script)
     assert args == values
+
+
+@given(st.text(st.characters(categories=["Cs"]), min_size=1), st.text(), st.text())
+def test_sh_word_refuses_a_lone_surrogate(surrogates, before, after):
+    with pytest.raises(ValueError):
+        codegen.sh_word(before + surrogates + after)
 
 
 @pytest.mark.parametrize("value", HOSTILE)
