@@ -174,6 +174,19 @@ class StepName(Term):
     QUERY = ("query", "first query", N, "the first query")
     CONNECT_ASYNCPG = ("connect_asyncpg", "asyncpg login", N, "the asyncpg login")
 
+    @property
+    def short(self) -> str:
+        """The name in a narrow column (the waterfall): `DNS`, `TCP`, `login`."""
+        return _STEP_SHORT.get(self.value, self.label)
+
+    @classmethod
+    def short_of(cls, value: Any) -> str:
+        member = cls.of(value)
+        return member.short if member is not None else str(value)
+
+
+_STEP_SHORT = {"dns": "DNS", "tcp": "TCP", "tls": "TLS", "query": "query"}
+
 
 class StepStatus(Term):
     OK = ("ok", "ok", G)

@@ -24,11 +24,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """`look(status)`: (tone, icon) of any status word; `timeline(times, now)`: the lifetime
-    picture, placed. Decided in Python, so a template only formats."""
+    picture, placed; `step_short(name)`: a step's name in the waterfall's narrow column.
+    Decided in Python, so a template only formats."""
     from inspector.tokens.report import timeline
-    from inspector.vocabulary import look
+    from inspector.vocabulary import StepName, look
 
-    app.jinja_env.globals.update(look=look, timeline=timeline)
+    app.jinja_env.globals.update(look=look, timeline=timeline, step_short=StepName.short_of)
 
 
 def register_security(app: Flask) -> None:
