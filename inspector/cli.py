@@ -168,9 +168,7 @@ def _env_lines(report) -> list[str]:
     if report.findings:
         lines += finding_lines(report.findings)
         lines.append("")
-    for v in report.variables:
-        if not v.recognised and not v.findings:
-            continue
+    for v in report.listed_variables:
         public = " [public]" if v.public else ""
         lines.append(f"{v.name}{public}: {v.description}  {v.masked}")
         lines += finding_lines(v.findings, indent="  ")

@@ -106,6 +106,11 @@ class EnvReport:
         """The rest, listed apart."""
         return tuple(v for v in self.variables if not v.recognised)
 
+    @property
+    def listed_variables(self) -> tuple[EnvVariable, ...]:
+        """What a terminal lists: the known ones, and any other that has a finding."""
+        return tuple(v for v in self.variables if v.recognised or v.findings)
+
     def others_summary(self) -> str:
         """`3 other variables (not Supabase or Postgres)`."""
         return f"{count(len(self.other_variables), 'other variable')} (not Supabase or Postgres)"
