@@ -35,6 +35,17 @@ def _clean_environment(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("INSPECTOR_ENV_FILE", str(missing))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_fetch_cache():
+    """Each test fetches for itself: no JWKS answer cached by an earlier test (whose server may
+    have had the same port) is served to it."""
+    from inspector.tokens.fetch import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
+
+
 # A public name the tests' shared sites answer to besides the local ones (Flask's test client
 # sends `Host: localhost` unless a test gives another base_url).
 TEST_TRUSTED_HOSTS = "inspector.example"

@@ -1,12 +1,12 @@
 """The request tester's only I/O: one HTTP(S) request to the user's endpoint, under the probe
 policy.
 
-The rules of the JWKS fetch (tokens/fetch.py), with its pinned connections and its deadline
-socket rather than copies of them: resolve once, check every address with the policy, connect
-only to a checked address, verify TLS against the URL's hostname, follow no redirect, one
-deadline for DNS, connect, TLS, request, headers and body together, and a byte cap on what is
-read. A second address is tried only when the first one could not be connected to: once a
-request went out, the token is never sent again.
+The rules of the JWKS fetch (tokens/fetch.py), with the same pinned connections and deadline
+socket (inspector/httpio.py) rather than copies of them: resolve once, check every address
+with the policy, connect only to a checked address, verify TLS against the URL's hostname,
+follow no redirect, one deadline for DNS, connect, TLS, request, headers and body together, and
+a byte cap on what is read. A second address is tried only when the first one could not be
+connected to: once a request went out, the token is never sent again.
 """
 
 from __future__ import annotations
@@ -20,16 +20,17 @@ from urllib.parse import urlsplit
 import certifi
 
 from inspector.endpoint.targets import METHODS
-from inspector.netpolicy import ProbeBlockedError, ProbePolicy
 
 # The JWKS fetch's connection machinery: one implementation of "pinned, under one deadline".
-from inspector.tokens.fetch import (
-    JWKSFetchError,
-    _os_text,
-    _PinnedHTTPConnection,
-    _PinnedHTTPSConnection,
-    _resolve,
+from inspector.httpio import (
+    HTTPIOError,
+    PinnedHTTPConnection,
+    PinnedHTTPSConnection,
+    ResolveError,
+    os_text,
+    resolve,
 )
+from inspector.netpolicy import ProbeBlockedError, ProbePolicy
 
 MAX_READ = 64 * 1024  # body bytes read at most; the rest is left unread
 
@@ -79,9 +80,9 @@ def send(
     if scheme == "http" and policy.restricted:
         raise ProbeBlockedError("this site sends tokens over https only")
     try:
-        addresses = _resolve(host, port, max(0.05, deadline - time.monotonic()))
-    except JWKSFetchError as exc:
-        raise RequestFailedError(str(exc), timed_out="longer than" in str(exc)) from exc
+        addresses = resolve(host, port, max(0.05, deadline - time.monotonic()))
+    except ResolveError as exc:
+        raise RequestFailedError(str(exc), timed_out=exc.timed_out) from exc
     checked = _checked(addresses, policy, host)
     last: RequestFailedError | None = None
     for address in checked:
@@ -143,8 +144,8 @@ def _connection(
 ) -> http.client.HTTPConnection:
     if scheme == "https":
         ctx = ssl.create_default_context(cafile=cafile or certifi.where())
-        return _PinnedHTTPSConnection(host, port, address, deadline, ctx)
-    return _PinnedHTTPConnection(host, port, address, deadline)
+        return PinnedHTTPSConnection(host, port, address, deadline, ctx)
+    return PinnedHTTPConnection(host, port, address, deadline)
 
 
 def _exchange(
@@ -161,7 +162,7 @@ def _exchange(
     try:
         conn.request(method, path, headers={**headers, "Connection": "close"})
         resp = conn.getresponse()
-    except (OSError, http.client.HTTPException, JWKSFetchError) as exc:
+    except (OSError, http.client.HTTPException, HTTPIOError) as exc:
         raise _failure(address, port, exc, deadline, timeout) from exc
     try:
         body, truncated, incomplete = _read_body(resp)
@@ -191,7 +192,7 @@ def _read_body(resp: http.client.HTTPResponse) -> tuple[bytes, bool, bool]:
                 break
             chunks.append(chunk)
             total += len(chunk)
-    except (OSError, http.client.HTTPException, JWKSFetchError):
+    except (OSError, http.client.HTTPException, HTTPIOError):
         body = b"".join(chunks)
         return body[:MAX_READ], len(body) > MAX_READ, True
     body = b"".join(chunks)
@@ -207,11 +208,11 @@ def _failure(
         )
     if isinstance(exc, http.client.BadStatusLine | http.client.LineTooLong):
         return RequestFailedError(f"{_where(address, port)}: the answer is not HTTP")
-    if isinstance(exc, JWKSFetchError):
+    if isinstance(exc, HTTPIOError):
         return RequestFailedError(f"{_where(address, port)}: {exc}")
     if isinstance(exc, ssl.SSLError):
         return RequestFailedError(f"{_where(address, port)}: TLS failed ({exc.reason or exc})")
-    return RequestFailedError(f"{_where(address, port)}: {_os_text(exc)}")
+    return RequestFailedError(f"{_where(address, port)}: {os_text(exc)}")
 
 
 def _where(address: str, port: int) -> str:

@@ -1,32 +1,53 @@
-"""The token inspector's only network I/O: fetching a JWKS URL under the probe policy.
+"""The token inspector's only network I/O: GETting a JWKS (or an OpenID configuration) under the
+probe policy, and a short-lived cache of the answers.
 
 Resolve once, check every address with the policy, connect only to a checked address, verify TLS
-against the hostname (SNI), follow no redirects, read a bounded body, all within one deadline.
+against the hostname (SNI), follow no redirects, read a bounded body, all within one deadline
+(the connections are `inspector.httpio`'s). The answer's HTTP `Date` is kept with this machine's
+clock at that moment, so the caller can measure the skew (`tokens/skew.py`).
+
+Answers are cached per URL for their `Cache-Control: max-age` (at most MAX_TTL, DEFAULT_TTL
+without one; never with `no-store`/`no-cache`), so checking ten tokens fetches once. The policy
+is applied on every call: a cached answer is served only if its URL and the address it came
+from still pass, so nothing a site's policy refuses is ever served from the cache.
 """
 
 from __future__ import annotations
 
 import http.client
-import io
-import socket
+import re
 import ssl
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import certifi
 
-from inspector import supabase
+from inspector import httpio, supabase
+from inspector.httpio import MAX_BODY, MAX_HEAD, MAX_RESPONSE
 from inspector.netpolicy import ProbeBlockedError, ProbePolicy
 from inspector.tokens.decode import loads
 
-MAX_BODY = 256 * 1024
-# The status line and headers may add this much; past MAX_RESPONSE in all, reading stops.
-MAX_HEAD = 32 * 1024
-MAX_RESPONSE = MAX_BODY + MAX_HEAD
+__all__ = [
+    "MAX_BODY",
+    "MAX_HEAD",
+    "MAX_RESPONSE",
+    "FetchResult",
+    "JWKSFetchError",
+    "cache_ttl",
+    "clear_cache",
+    "fetch_json",
+    "fetch_jwks",
+]
+
+# How long an answer is kept: its max-age, at most MAX_TTL (Supabase sends 600, as its edge
+# caches); DEFAULT_TTL when it says nothing (PyJWKClient's default lifespan).
+DEFAULT_TTL = 300.0
+MAX_TTL = 600.0
+CACHE_SIZE = 256
 
 
 class JWKSFetchError(Exception):
@@ -40,141 +61,89 @@ class FetchResult:
     status: int
     document: Any
     ms: float
+    date: str | None = None  # the answer's HTTP Date header, as sent
+    local_time: float | None = None  # this machine's clock (epoch s) halfway to the headers
+    rtt: float = 0.0  # seconds from sending the request to the headers
+    cached: bool = False  # served from the cache: nothing was sent
+    ttl: float = 0.0  # seconds the answer may be kept
 
 
-_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="jwks-dns")
+# --- the cache -------------------------------------------------------------------------------
 
 
-def _resolve(host: str, port: int, timeout: float) -> list[str]:
-    # getaddrinfo has no timeout of its own: bound it by waiting on a worker thread.
-    future = _resolver.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
-    try:
-        infos = future.result(timeout=timeout)
-    except FutureTimeout as exc:
-        raise JWKSFetchError(f"resolving {host} took longer than {timeout:.1f} s") from exc
-    except OSError as exc:
-        raise JWKSFetchError(f"{host} does not resolve ({exc.strerror or exc})") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.I)
+_NO_CACHE = re.compile(r"(?:^|[,\s])(no-store|no-cache)\b", re.I)
 
 
-class _DeadlinePassedError(TimeoutError):
-    """The whole fetch's deadline passed (connect, TLS, request, headers and body together)."""
+def cache_ttl(cache_control: str | None, age: str | None = None) -> float:
+    """Seconds an answer with these headers may be kept (0: not at all)."""
+    if cache_control and _NO_CACHE.search(cache_control):
+        return 0.0
+    m = _MAX_AGE.search(cache_control or "")
+    ttl = min(float(m.group(1)), MAX_TTL) if m else DEFAULT_TTL
+    if age and age.strip().isdigit():
+        ttl -= float(age.strip())
+    return max(0.0, ttl)
 
 
-class _ResponseTooLargeError(JWKSFetchError):
-    pass
+class _Cache:
+    """Answers by (URL, CA file), least recently used dropped first; thread-safe."""
 
-
-class _DeadlineReader(io.RawIOBase):
-    """The socket as http.client reads it: each recv waits only for what is left of the one
-    deadline (a socket timeout alone is per read: a server dripping a header line a second would
-    never trip it), and the whole response, headers included, stops at MAX_RESPONSE bytes."""
-
-    def __init__(self, owner: _DeadlineSocket):
-        self._owner, self.total = owner, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self.total > MAX_RESPONSE:
-            raise _ResponseTooLargeError(f"the response is larger than {MAX_RESPONSE // 1024} KiB")
-        sock = self._owner.sock
-        sock.settimeout(self._owner.remaining())
-        n = sock.recv_into(buffer, min(len(buffer), MAX_RESPONSE + 1 - self.total))
-        self.total += n
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            self._owner.reader_closed()
-        super().close()
-
-
-class _DeadlineSocket:
-    """What http.client needs of a socket (sendall, makefile, close), every call under the one
-    deadline. Like a real socket, closing it leaves the fd open to the response reading it."""
-
-    def __init__(self, sock: socket.socket, deadline: float):
-        self.sock, self.deadline = sock, deadline
-        self._readers, self._closed = 0, False
-
-    def remaining(self) -> float:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise _DeadlinePassedError("timed out")
-        return remaining
-
-    def sendall(self, data: bytes) -> None:
-        self.sock.settimeout(self.remaining())  # sendall's timeout covers the whole send
-        self.sock.sendall(data)
-
-    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
-        self._readers += 1
-        return io.BufferedReader(_DeadlineReader(self))
-
-    def reader_closed(self) -> None:
-        self._readers -= 1
-        if self._closed and not self._readers:
-            self.sock.close()
-
-    def close(self) -> None:
-        self._closed = True
-        if not self._readers:
-            self.sock.close()
-
-
-def _open(address: str, port: int, deadline: float) -> socket.socket:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _DeadlinePassedError("timed out")
-    return socket.create_connection((address, port), remaining)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a given (already checked) address, TLS verified against the URL's hostname,
-    everything within `deadline`."""
-
-    def __init__(self, host: str, port: int, address: str, deadline: float, context):
-        super().__init__(
-            host, port, timeout=max(0.01, deadline - time.monotonic()), context=context
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str | None], tuple[float, FetchResult]] = (
+            OrderedDict()
         )
-        self._address, self._ctx, self._deadline = address, context, deadline
+        self._lock = threading.Lock()
 
-    def connect(self) -> None:
-        sock = _open(self._address, self.port, self._deadline)
-        tls = self._ctx.wrap_socket(sock, server_hostname=self.host, do_handshake_on_connect=False)
-        try:
-            # CPython counts a handshake's socket timeout as one deadline for the whole
-            # handshake, however the server spreads its bytes.
-            tls.settimeout(max(0.01, self._deadline - time.monotonic()))
-            tls.do_handshake()
-        except BaseException:
-            tls.close()
-            raise
-        self.sock = _DeadlineSocket(tls, self._deadline)
+    def get(self, key: tuple[str, str | None]) -> FetchResult | None:
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            if found[0] <= now:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[str, str | None], result: FetchResult) -> None:
+        if result.ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (time.monotonic() + result.ttl, result)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, deadline: float):
-        super().__init__(host, port, timeout=max(0.01, deadline - time.monotonic()))
-        self._address, self._deadline = address, deadline
-
-    def connect(self) -> None:
-        sock = _open(self._address, self.port, self._deadline)
-        self.sock = _DeadlineSocket(sock, self._deadline)
+_cache = _Cache(CACHE_SIZE)
 
 
-def fetch_jwks(
-    url: str,
-    policy: ProbePolicy,
-    timeout: float = 3.0,
-    *,
-    cafile: str | None = None,
-) -> FetchResult:
-    """GET the JWKS document. Raises ProbeBlockedError (policy) or JWKSFetchError."""
-    start = time.monotonic()
-    deadline = start + timeout
+def clear_cache() -> None:
+    """Forget every cached answer (tests; a site that just rotated keys restarts anyway)."""
+    _cache.clear()
+
+
+# --- the fetch -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+def _target(url: str, policy: ProbePolicy) -> _Target:
+    """The URL read and judged before any packet: JWKSFetchError or ProbeBlockedError."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -197,7 +166,50 @@ def fetch_jwks(
             )
     elif scheme != "https":
         raise JWKSFetchError(f"the scheme {scheme!r} is not https")
-    addresses = _resolve(host, port, max(0.05, deadline - time.monotonic()))
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return _Target(url, scheme, host, port, path)
+
+
+def fetch_json(
+    url: str,
+    policy: ProbePolicy,
+    timeout: float = 3.0,
+    *,
+    cafile: str | None = None,
+    use_cache: bool = True,
+) -> FetchResult:
+    """GET a JSON document (a JWKS, an OpenID configuration), or its cached answer.
+    Raises ProbeBlockedError (policy) or JWKSFetchError."""
+    start = time.monotonic()
+    target = _target(url, policy)
+    key = (url, cafile)
+    cached = _cache.get(key) if use_cache else None
+    if cached is not None:
+        policy.check_address(cached.address)  # the policy of now, not of when it was fetched
+        return replace(cached, cached=True, ms=(time.monotonic() - start) * 1000)
+    try:
+        result = _get(target, policy, start, start + timeout, timeout, cafile)
+    except httpio.HTTPIOError as exc:
+        raise JWKSFetchError(str(exc)) from exc
+    if use_cache:
+        _cache.put(key, result)
+    return result
+
+
+def fetch_jwks(
+    url: str,
+    policy: ProbePolicy,
+    timeout: float = 3.0,
+    *,
+    cafile: str | None = None,
+    use_cache: bool = True,
+) -> FetchResult:
+    """GET the JWKS document. Raises ProbeBlockedError (policy) or JWKSFetchError."""
+    return fetch_json(url, policy, timeout, cafile=cafile, use_cache=use_cache)
+
+
+def _checked_addresses(host: str, port: int, policy: ProbePolicy, deadline: float) -> list[str]:
+    addresses = httpio.resolve(host, port, max(0.05, deadline - time.monotonic()))
     if not addresses:
         raise JWKSFetchError(f"{host} resolves to no address")
     checked = []
@@ -210,23 +222,36 @@ def fetch_jwks(
                 raise
     if not checked:
         raise ProbeBlockedError(f"every address of {host} is refused by this site's policy")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return checked
+
+
+def _get(
+    t: _Target,
+    policy: ProbePolicy,
+    start: float,
+    deadline: float,
+    timeout: float,
+    cafile: str | None,
+) -> FetchResult:
+    host, port = t.host, t.port
     last_error: Exception | None = None
-    for address in checked:
+    for address in _checked_addresses(host, port, policy, deadline):
         if deadline - time.monotonic() <= 0:
             break
-        if scheme == "https":
+        if t.scheme == "https":
             ctx = ssl.create_default_context(cafile=cafile or certifi.where())
-            conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
+            conn: http.client.HTTPConnection = httpio.PinnedHTTPSConnection(
                 host, port, address, deadline, ctx
             )
         else:
-            conn = _PinnedHTTPConnection(host, port, address, deadline)
+            conn = httpio.PinnedHTTPConnection(host, port, address, deadline)
         resp: http.client.HTTPResponse | None = None
         try:
+            conn.connect()
+            sent = time.time()
             conn.request(
                 "GET",
-                path,
+                t.path,
                 headers={
                     "Accept": "application/json",
                     "User-Agent": "supabase-inspector",
@@ -235,8 +260,13 @@ def fetch_jwks(
                 },
             )
             resp = conn.getresponse()
+            answered = time.time()
             body = resp.read(MAX_BODY + 1)
             status = resp.status
+            date, ttl = (
+                resp.getheader("Date"),
+                cache_ttl(resp.getheader("Cache-Control"), resp.getheader("Age")),
+            )
         except ssl.SSLCertVerificationError as exc:
             last_error = JWKSFetchError(
                 f"TLS certificate of {host} not trusted ({exc.verify_message or exc.reason})"
@@ -250,7 +280,7 @@ def fetch_jwks(
                     f"{address} port {port}: no complete answer within {timeout:.1f} s"
                 )
                 break
-            last_error = JWKSFetchError(f"{address} port {port}: {_os_text(exc)}")
+            last_error = JWKSFetchError(f"{address} port {port}: {httpio.os_text(exc)}")
             continue
         finally:
             if resp is not None:
@@ -267,17 +297,17 @@ def fetch_jwks(
             document = loads(body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise JWKSFetchError("the response is not JSON") from exc
-        return FetchResult(url=url, address=address, status=status, document=document, ms=ms)
+        return FetchResult(
+            url=t.url,
+            address=address,
+            status=status,
+            document=document,
+            ms=ms,
+            date=date,
+            local_time=(sent + answered) / 2,
+            rtt=answered - sent,
+            ttl=ttl,
+        )
     if last_error is not None:
         raise last_error
     raise JWKSFetchError(f"no answer within {timeout:.1f} s")
-
-
-def _os_text(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
