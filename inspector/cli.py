@@ -288,7 +288,12 @@ def _token_lines(report) -> list[str]:
 @click.option("--password", metavar="P", help="Replaces the password (or [YOUR-PASSWORD]).")
 @click.option(
     "--driver",
-    type=click.Choice(["auto", "psycopg2", "asyncpg", "sqlalchemy", "sqlalchemy_asyncpg"]),
+    # connections.DRIVERS, written out: importing it would load every driver at start-up.
+    type=click.Choice(
+        ["auto", "psycopg2", "asyncpg", "sqlalchemy", "sqlalchemy_asyncpg"]
+        + ["node_postgres", "postgresjs", "drizzle_postgresjs", "drizzle_node_postgres"]
+        + ["prisma", "prisma7", "psycopg3", "pgx", "jdbc", "npgsql"]
+    ),
     default="auto",
     show_default=True,
     help="The driver your app uses (its own parser judges the string).",

@@ -83,7 +83,7 @@ def test_token_exit_status_follows_the_report(invoke, exp_in, status):
     [
         ("token",),
         ("nope",),
-        ("conn", "postgresql://h/db", "--driver", "jdbc"),
+        ("conn", "postgresql://h/db", "--driver", "cobol"),
         ("serve", "--port", "0"),
     ],
 )

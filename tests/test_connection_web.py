@@ -138,7 +138,7 @@ def test_api_broken_string_is_a_report(client):
     [
         {},
         {"url": 5},
-        {"url": "postgresql://h/db", "driver": "jdbc"},
+        {"url": "postgresql://h/db", "driver": "cobol"},
         {"url": "postgresql://h/db", "timeout": 0},
         {"url": "postgresql://h/db", "timeout": 31},
         {"url": "postgresql://h/db", "timeout": True},

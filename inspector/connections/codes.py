@@ -531,3 +531,8 @@ TLS_HOSTNAME_NAMES_LISTED = _tls_problem(
     "check only the chain.",
 )
 TLS_EXPIRED_IN_CHAIN = _tls_problem(TLS_EXPIRED)  # the catalog's fix
+
+
+# The other stacks' codes (Node, Prisma, psycopg 3, pgx, JDBC, Npgsql) and Supabase's shapes
+# misspelt join this catalog from their own module.
+import inspector.connections.stacks.codes  # noqa: E402, F401

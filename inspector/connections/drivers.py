@@ -27,10 +27,12 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 
 from inspector.connections.parse import ParsedConnection
+from inspector.connections.stacks.names import LIBPQ_STACKS, STACK_DRIVERS
 from inspector.redact import MASK
 
-DRIVERS = ("auto", "psycopg2", "asyncpg", "sqlalchemy", "sqlalchemy_asyncpg")
-LIBPQ_DRIVERS = ("psycopg2", "sqlalchemy", "auto")
+# The four Python drivers, then the other stacks (inspector/connections/stacks/).
+DRIVERS = ("auto", "psycopg2", "asyncpg", "sqlalchemy", "sqlalchemy_asyncpg", *STACK_DRIVERS)
+LIBPQ_DRIVERS = ("psycopg2", "sqlalchemy", "auto", *LIBPQ_STACKS)
 ASYNCPG_DRIVERS = ("asyncpg", "sqlalchemy_asyncpg")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 WEAK_SSLMODES = ("disable", "allow", "prefer", "require")

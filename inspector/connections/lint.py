@@ -32,7 +32,9 @@ from inspector.connections.drivers import (
     verifies,
 )
 from inspector.connections.hosts import SHARED_POOLER_KINDS, is_remote, is_supabase_cloud
+from inspector.connections.misspellings import misspelling_findings
 from inspector.connections.parse import ParsedConnection
+from inspector.connections.stacks.names import LIBPQ_STACKS, STACK_DRIVERS
 from inspector.findings import Finding, make
 from inspector.vocabulary import HostKind
 
@@ -44,6 +46,7 @@ _PARAM_HINTS = {
     "statement_cache_size": "That is an asyncpg keyword argument.",
     "schema": "Prisma's `schema=` is not a libpq option; use `options=-csearch_path=...`.",
     "connection_limit": "`connection_limit` is Prisma's pool option.",
+    "prepare_threshold": "psycopg 3's prepare_threshold is a connect() keyword argument.",
 }
 
 
@@ -60,7 +63,9 @@ def static_findings(
     out += _scheme_findings(p, drv)
     out += _asyncpg_findings(p, drv)
     out += _supabase_findings(p, drv, host_kind, project_ref)
-    out += _ssl_findings(p, drv, host_kind)
+    out += misspelling_findings(p, host_kind)
+    if drv not in STACK_DRIVERS or drv in LIBPQ_STACKS:  # the other stacks say their own TLS
+        out += _ssl_findings(p, drv, host_kind)
     out += _libpq_parameter_findings(p, drv)
     out += _host_findings(p)
     return out

@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 from inspector.connections import codes
 from inspector.connections.parse import DEFAULT_PORT, ParsedConnection
 from inspector.connections.probe import ServerInfo, StepDict, TlsReport
+from inspector.connections.stacks.names import STACK_SNIPPET_LABELS, STACK_URL_LABELS
 from inspector.connections.verdict import Verdict, refused_verdict, static_verdict
 from inspector.findings import Finding, has_errors, make, ordered
 from inspector.vocabulary import HostKind, StepName, StepStatus, VerdictStatus
@@ -23,12 +24,14 @@ _URL_LABELS = (
     ("asyncpg", "asyncpg URL"),
     ("sqlalchemy", "SQLAlchemy (psycopg2) URL"),
     ("sqlalchemy_asyncpg", "SQLAlchemy + asyncpg URL"),
+    *STACK_URL_LABELS,
 )
 _SNIPPET_LABELS = (
     ("psycopg2", "psycopg2"),
     ("asyncpg", "asyncpg"),
     ("sqlalchemy", "SQLAlchemy"),
     ("sqlalchemy_asyncpg", "SQLAlchemy + asyncpg"),
+    *STACK_SNIPPET_LABELS,
 )
 
 
@@ -79,6 +82,7 @@ class ConnectionReport:
     suggested: dict[str, str] = field(default_factory=dict)
     snippets: dict[str, str] = field(default_factory=dict)
     driver: str = "auto"
+    driver_reading: dict[str, str] = field(default_factory=dict)
     timeout: float = 5.0
     total_ms: float = 0.0
 
@@ -103,6 +107,7 @@ class ConnectionReport:
             "suggested": dict(self.suggested),
             "snippets": dict(self.snippets),
             "driver": self.driver,
+            "driver_reading": dict(self.driver_reading),
             "timeout": self.timeout,
             "total_ms": round(self.total_ms, 1),
         }
@@ -202,7 +207,8 @@ class ConnectionReport:
             ("ports", ", ".join(str(h.port or DEFAULT_PORT) for h in hosts) if hosts else "—"),
             ("database", p["database"] or "—"),
         ]
-        return rows + [(f"?{k}", v) for k, v in p["params"].items()]
+        rows += [(f"?{k}", v) for k, v in p["params"].items()]
+        return rows + [(f"{self.driver}: {k}", v) for k, v in self.driver_reading.items()]
 
     @property
     def suggestions(self) -> list[tuple[str, str]]:

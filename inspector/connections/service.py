@@ -15,10 +15,12 @@ from inspector.connections import codes
 from inspector.connections.drivers import DRIVERS, resolve_driver
 from inspector.connections.hosts import host_info, is_remote
 from inspector.connections.lint import static_findings
+from inspector.connections.misspellings import respelt
 from inspector.connections.parse import parse
 from inspector.connections.probe import ProbeInput, run_probe
 from inspector.connections.probe.model import BUILTIN_STORES
 from inspector.connections.report import ConnectionReport
+from inspector.connections.stacks import registry as stacks
 from inspector.connections.suggest import suggest
 from inspector.connections.tlsinfo import load_pem_certs
 from inspector.connections.verdict import (
@@ -49,15 +51,23 @@ def inspect_connection(
     timeout: float = DEFAULT_TIMEOUT,
     probe: bool = True,
     policy: netpolicy.ProbePolicy = netpolicy.LOCAL,
+    stack_hint: tuple[str, str] | None = None,
 ) -> ConnectionReport:
-    """The whole diagnosis; never raises for bad input, bounded by `timeout` (+ a little)."""
+    """The whole diagnosis; never raises for bad input, bounded by `timeout` (+ a little).
+
+    `stack_hint`: (driver, why) for `auto` from outside the string (the `.env` names a
+    DIRECT_URL beside it: Prisma); the string's own telltales win."""
     started = time.monotonic()
-    p = parse(_text(url), _text(password) or None)
+    text, pw = _text(url), _text(password) or None
+    p = stacks.read_npgsql(text, pw) or parse(text, pw)
+    p = stacks.read_jdbc(text, pw, p) or p  # a JDBC URL parse() did not convert
     driver = driver if driver in DRIVERS else "auto"
     drv = resolve_driver(p, driver) if p.ok else driver
+    drv, guessed = stacks.guess(p, drv, stack_hint)
     timeout = _bounded(timeout)
     kind, ref = host_info(p)
-    findings = static_findings(p, drv, kind, ref)
+    findings = static_findings(p, drv, kind, ref) + stacks.findings(p, drv, kind, ref)
+    findings += [guessed] if guessed else []
     ca, ca_findings = _check_ca(_text(ca) if isinstance(ca, str) else "certifi")
     findings += ca_findings
     report = ConnectionReport(
@@ -76,15 +86,19 @@ def inspect_connection(
             server=outcome.server,
             total_ms=outcome.total_ms,
         )
-    suggested, snippets = suggest(
-        p, kind, ref, {f.code for f in findings}, report.tls, is_remote(kind, p) if p.ok else True
+    sp, skind, sref = respelt(p, kind, ref)  # a misspelt Supabase host, written right
+    shown, remote = {f.code for f in findings}, is_remote(kind, p) if p.ok else True
+    suggested, snippets = suggest(sp, skind, sref, shown, report.tls, remote)
+    more, more_code = stacks.suggestions(
+        sp, skind, sref, shown, report.tls, remote, suggested.get("psycopg2", "")
     )
     return replace(
         report,
         findings=ordered(findings),
         verdict=with_remaining_errors(verdict, findings),
-        suggested=suggested,
-        snippets=snippets,
+        suggested={**suggested, **more},
+        snippets={**snippets, **more_code},
+        driver_reading=stacks.reading(p, drv, kind, ref),
     )
 
 

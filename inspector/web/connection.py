@@ -22,6 +22,8 @@ from inspector.connections import (
     inspect_connection,
     static_report,
 )
+from inspector.connections.stacks import LABELS as STACK_LABELS
+from inspector.connections.stacks import STACK_DRIVERS
 from inspector.errors import BUSY_MESSAGE
 from inspector.web import api
 from inspector.web.limits import current_policy, probe_timeout, slots
@@ -35,6 +37,7 @@ DRIVER_CHOICES = [
     ("asyncpg", "asyncpg"),
     ("sqlalchemy", "SQLAlchemy (psycopg2)"),
     ("sqlalchemy_asyncpg", "SQLAlchemy + asyncpg"),
+    *((name, STACK_LABELS[name]) for name in STACK_DRIVERS),
 ]
 CA_CHOICES = [
     ("certifi", "certifi (Python's usual bundle)"),
