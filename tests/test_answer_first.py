@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from inspector import netpolicy
+from inspector.connections import inspect_connection
 from inspector.tokens import inspect_token
 from tests.fixtures.keys import REF
 
@@ -181,3 +183,136 @@ def test_the_page_and_json_agree_on_every_headline(client, kit):
         shown = text_of(verdict)
         assert d["headline"]["text"].split(", expires")[0] in shown, (shown, d["headline"])
         json.dumps(d["headline"])
+
+
+# ---------- the connection's headline ----------
+
+SHARED_POLICY = {"INSPECTOR_MODE": "shared", "INSPECTOR_ALLOWED_HOSTS": "*.supabase.co"}
+
+
+def test_a_policy_refusal_is_blocked_not_a_failed_dns_lookup():
+    report = inspect_connection(
+        "postgresql://u:p@127.0.0.1:5432/db", policy=netpolicy.from_settings(SHARED_POLICY)
+    )
+    h = report.headline
+    assert h.title == "Blocked by this site's probe policy"
+    assert h.code == "probe_blocked" and h.status == "failed"
+    assert "DNS" not in h.title + report.verdict["summary"]
+    assert report.verdict["summary"].startswith("Blocked by this site's probe policy")
+
+
+def test_an_error_that_stands_heads_a_report_that_was_not_probed():
+    """Today's amber "Not probed" over an error was wrong: the error is the answer."""
+    report = inspect_connection("postgres://u:p@db.example.com/x", driver="sqlalchemy", probe=False)
+    h = report.headline
+    assert (h.status, h.code) == ("error", "scheme_rejected_by_sqlalchemy")
+    assert h.title == "SQLAlchemy does not accept the postgres:// scheme"
+    assert h.summary.endswith("Not probed: static checks only.")
+    assert report.verdict["status"] == "not_probed"  # the JSON's verdict stays what it was
+    busy = report.with_probe_refused("probe_busy", "Not probed: this site is busy.")
+    assert (busy.headline.status, busy.headline.code) == ("error", "scheme_rejected_by_sqlalchemy")
+    assert busy.headline.summary.endswith("Not probed: this site is busy.")
+
+
+def test_not_probed_without_an_error_says_so():
+    quiet = inspect_connection("postgresql://u@localhost/db", probe=False)
+    assert (quiet.headline.status, quiet.headline.title) == ("not_probed", "Not probed")
+    busy = quiet.with_probe_refused("probe_busy", "Not probed: this site is busy.")
+    assert (busy.headline.status, busy.headline.title) == ("warning", "Probe skipped: too busy")
+    assert "probe_busy" not in {f.code for f in busy.findings_after_headline}  # said above
+
+
+@pytest.mark.parametrize(
+    ("host", "banned"), [("db.abcdefghijklmnopqrst.supabase.co", True), ("db.example.com", False)]
+)
+def test_a_placeholder_is_not_probed_and_the_ip_ban_is_supabases(host, banned):
+    report = inspect_connection(f"postgresql://postgres:[YOUR-PASSWORD]@{host}:5432/postgres")
+    h = report.headline
+    assert h.code == "password_placeholder" and h.title.startswith("The password is still")
+    assert "could only fail" in h.summary
+    assert ("IP banned" in h.summary) is banned
+    assert ("IP banned" in report.verdict["summary"]) is banned
+
+
+def test_the_connection_page_says_the_headlines_finding_once(client):
+    data = {"url": "postgres://u:p@db.example.com/x", "driver": "sqlalchemy"}
+    html = client.post("/connection", data={**data, "probe_field_shown": "1"}).get_data(
+        as_text=True
+    )
+    result = result_of(html)
+    verdict = result[result.index('class="verdict') : result.index("</div>")]
+    assert 'data-code="scheme_rejected_by_sqlalchemy"' in verdict
+    assert 'data-status="error"' in verdict
+    assert result.count('data-code="scheme_rejected_by_sqlalchemy"') == 1
+
+
+def test_the_connection_cli_starts_with_the_headline(runner):
+    url = "postgres://u:p@db.example.com/x"
+    out = runner.invoke(args=["inspect", "conn", url, "--driver", "sqlalchemy", "--no-probe"])
+    first = out.output.splitlines()[0]
+    assert (
+        first
+        == "✖ SQLAlchemy does not accept the postgres:// scheme  [scheme_rejected_by_sqlalchemy]"
+    )
+    assert out.output.count("[scheme_rejected_by_sqlalchemy]") == 1
+
+
+@pytest.mark.postgres
+def test_a_login_that_fails_on_the_certificate_names_tls(pg, runner):
+    url = pg["tls_ca"].url(sslmode="verify-full")
+    report = inspect_connection(url, ca="certifi")
+    h = report.headline
+    assert h.title == "Failed at the TLS handshake: The certificate's issuer is not trusted"
+    assert report.verdict["step"] == "tls"
+    assert report.verdict["summary"].startswith("The TLS handshake failed: ")
+    login = next(s for s in report.steps if s["name"] == "connect")
+    assert login["status"] == "failed"  # the waterfall still shows where it stopped
+    out = runner.invoke(args=["inspect", "conn", url, "--ca", "certifi"]).output
+    assert out.splitlines()[0].startswith("✖ Failed at the TLS handshake: ")
+
+
+# ---------- a sentence is said once per report ----------
+
+
+def said(report) -> list[str]:
+    """Every sentence the connection page and the CLI say of a report in prose: the headline,
+    the findings below it, the steps. (The tables hold a reason per trust store, once.)"""
+    h = report.headline
+    texts = [h.title, h.summary, h.fix or ""]
+    for f in report.findings_after_headline:
+        texts += [f.title, f.detail, f.fix or ""]
+    texts += [s["detail"] for s in report.steps]
+    sentences = []
+    for text in texts:
+        sentences += [s.strip(" .") for s in re.split(r"(?<=[.;:])\s+", text) if len(s) > 24]
+    return sentences
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "case",
+    ["verify-full, untrusted", "require, untrusted", "verify-ca, self-signed", "wrong password"],
+)
+def test_a_sentence_is_said_once_per_report(pg, case):
+    url, ca = {
+        "verify-full, untrusted": (pg["tls_ca"].url(sslmode="verify-full"), "certifi"),
+        "require, untrusted": (pg["tls_ca"].url(sslmode="require"), "certifi"),
+        "verify-ca, self-signed": (pg["tls_self"].url(sslmode="verify-ca"), "system"),
+        "wrong password": (pg["tls_ca"].url(password="wrong-password"), "certifi"),
+    }[case]
+    report = inspect_connection(url, ca=ca)
+    sentences = said(report)
+    repeated = {s for s in sentences if sentences.count(s) > 1}
+    assert not repeated, repeated
+    # The sslmode table does not repeat the stores' reasons, row after row.
+    reasons = {s["reason"] for s in report.tls["stores"]}
+    assert not reasons & {r["why"] for r in report.tls["sslmodes"]}
+
+
+@pytest.mark.postgres
+def test_the_chain_advice_is_the_fix_alone(pg):
+    report = inspect_connection(pg["tls_ca"].url(sslmode="verify-full"), ca="certifi")
+    assert " ".join(said(report)).count("Give the client the CA that issued") == 1  # the fix
+    assert "as sslrootcert" not in json.dumps(report.to_dict())  # no reason gives advice
+    store = next(s for s in report.tls["stores"] if s["store"] == "certifi")
+    assert store["reason"].endswith("Inspector Test Root CA is not in certifi")

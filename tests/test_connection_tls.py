@@ -12,6 +12,7 @@ from cryptography.x509.oid import NameOID
 
 from inspector.connections import codes, tlsinfo
 from inspector.connections.probe.io import store_certs
+from inspector.connections.probe.tls import tls_problem
 from tests.fixtures.postgres import KeyCert, make_ca, make_server_cert
 
 
@@ -54,7 +55,9 @@ def test_supabase_root_missing_from_certifi_is_named(supabase_like):
         "db.abcdefghijklmnopqrst.supabase.co",
     )
     assert v.code == codes.TLS_UNTRUSTED
-    assert "Supabase Root 2021 CA is not in certifi: use prod-ca-2021.crt" in v.reason
+    assert v.reason.endswith("Supabase Root 2021 CA is not in certifi")
+    # What to give the client is the finding's fix, said once, not part of every reason.
+    assert "prod-ca-2021.crt" in tls_problem(v.code, v.reason, "other").checked.fix
     assert not v.chain_ok and v.name_ok
 
 

@@ -103,6 +103,7 @@ class Case:
     secrets: tuple[str, ...] = ()  # values that must never be shown
 
 
+_POOLER = "aws-0-eu-central-1.pooler.supabase.com"
 CASES = [
     Case(
         "consistent",
@@ -403,6 +404,41 @@ CASES = [
         ),
         var_codes={"NEXT_PUBLIC_DATABASE_URL": ("secret_in_public_variable",)},
         secrets=(DB_PASSWORD,),
+    ),
+    # A pooled URL and a direct one (Prisma's url and directUrl: inspector/env/stacks.py).
+    Case(
+        "database_urls_swapped",
+        lines(
+            f"DATABASE_URL=postgresql://postgres.{REF_A}:pw@{_POOLER}:5432/postgres",
+            f"DIRECT_URL=postgresql://postgres.{REF_A}:pw@{_POOLER}:6543/postgres?pgbouncer=true",
+        ),
+        codes=("database_urls_swapped",),
+    ),
+    Case(
+        "direct_url_is_transaction_pooler",
+        lines(
+            f"DATABASE_URL=postgresql://postgres.{REF_A}:pw@{_POOLER}:6543/postgres?pgbouncer=true",
+            f"DIRECT_URL=postgresql://postgres.{REF_A}:pw@{_POOLER}:6543/postgres",
+        ),
+        codes=("direct_url_is_transaction_pooler",),
+    ),
+    Case(
+        "pooled_url_not_pooled",
+        lines(
+            f"DATABASE_URL=postgresql://postgres.{REF_A}:pw@{_POOLER}:5432/postgres",
+            f"DIRECT_URL=postgresql://postgres:pw@db.{REF_A}.supabase.co:5432/postgres",
+        ),
+        codes=("pooled_url_not_pooled",),
+        errors=False,
+        absent=("database_urls_swapped", "direct_url_is_transaction_pooler"),
+    ),
+    Case(
+        "database_url_pair_projects",
+        lines(
+            f"DATABASE_URL=postgresql://postgres.{REF_A}:pw@{_POOLER}:6543/postgres?pgbouncer=true",
+            f"DIRECT_URL=postgresql://postgres:pw@db.{REF_B}.supabase.co:5432/postgres",
+        ),
+        codes=("database_url_pair_projects",),
     ),
 ]
 

@@ -464,3 +464,48 @@ def test_misspelt_host_suggestion_gets_the_supabase_ca():
 def test_mismatched_refs_in_a_pooler_user_on_the_direct_host():
     r = report(f"postgresql://postgres.{OTHER}:pw@{DIRECT}:5432/postgres", "auto")
     assert {"pooler_user_on_direct_host", "project_ref_mismatch"} <= set(codes_of(r))
+
+
+# --- the .env's pairs: DATABASE_URL + DIRECT_URL ------------------------------------------------
+
+
+def env_codes(text: str) -> tuple[set[str], dict[str, set[str]]]:
+    from inspector.env import inspect_env
+
+    r = inspect_env(text)
+    return {f.code for f in r.findings}, {v.name: {f.code for f in v.findings} for v in r.variables}
+
+
+PRISMA_TXN = TXN + "?pgbouncer=true"
+ENV_PAIRS = [
+    # the right pair: no pair finding, no "directUrl needed" on DATABASE_URL
+    (f"DATABASE_URL={PRISMA_TXN}\nDIRECT_URL={SESSION}\n", set(), {"database_urls_swapped", "direct_url_is_transaction_pooler", "pooled_url_not_pooled"}),
+    (f"DATABASE_URL={PRISMA_TXN}\nDIRECT_URL={DIRECT_URL}\n", set(), {"database_urls_swapped", "direct_url_is_transaction_pooler"}),
+    (f"DATABASE_URL={SESSION}\nDIRECT_URL={PRISMA_TXN}\n", {"database_urls_swapped"}, set()),
+    (f"DATABASE_URL={PRISMA_TXN}\nDIRECT_URL={TXN}\n", {"direct_url_is_transaction_pooler"}, {"database_urls_swapped"}),
+    (f"DATABASE_URL={SESSION}\nDIRECT_URL={DIRECT_URL}\n", {"pooled_url_not_pooled"}, set()),
+    (f"DATABASE_URL={PRISMA_TXN}\nDIRECT_URL=postgresql://postgres:pw@db.{OTHER}.supabase.co:5432/postgres\n", {"database_url_pair_projects"}, set()),
+    (f"POSTGRES_PRISMA_URL={SESSION}\nPOSTGRES_URL_NON_POOLING={PRISMA_TXN}\n", {"database_urls_swapped"}, set()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), ENV_PAIRS)
+def test_env_pairs(text, present, absent):
+    got, _ = env_codes(text)
+    assert present <= got and not (absent & got), got
+
+
+def test_env_pair_makes_the_urls_prisma_and_drops_direct_url_needed():
+    _, per_var = env_codes(f"DATABASE_URL={TXN}\nDIRECT_URL={SESSION}\n")
+    # judged as Prisma: the transaction pooler without pgbouncer=true is said, in Prisma's terms
+    assert "pooler_transaction_prepared_statements" in per_var["DATABASE_URL"]
+    assert "driver_guessed" in per_var["DATABASE_URL"]
+    assert "prisma_direct_url_needed" not in per_var["DATABASE_URL"]
+    # no "remove pgbouncer=true" for Prisma's own switch
+    _, per_var = env_codes(f"DATABASE_URL={PRISMA_TXN}\nDIRECT_URL={SESSION}\n")
+    assert "unknown_parameter" not in per_var["DATABASE_URL"]
+
+
+def test_a_lone_database_url_is_not_prisma():
+    _, per_var = env_codes(f"DATABASE_URL={TXN}?sslmode=require\n")
+    assert "driver_guessed" not in per_var["DATABASE_URL"]

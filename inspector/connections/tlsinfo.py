@@ -104,6 +104,12 @@ class StoreVerdict:
     def full_ok(self) -> bool:
         return self.chain_ok and self.name_ok
 
+    @property
+    def short(self) -> str:
+        """The verdict in a few words, where the reason was said already (a table's rows, the
+        TLS step): "trusted", "untrusted issuer", "expired", "wrong host name"."""
+        return _SHORT.get(self.code, "not trusted") if self.code else "trusted"
+
     def to_dict(self) -> StoreDict:
         return {
             "store": self.store,
@@ -113,6 +119,14 @@ class StoreVerdict:
             "reason": self.reason,
             "problems": [{"code": c, "reason": r} for c, r in self.problems],
         }
+
+
+_SHORT = {
+    codes.TLS_UNTRUSTED: "untrusted issuer",
+    codes.TLS_SELF_SIGNED: "self-signed",
+    codes.TLS_EXPIRED: "expired",
+    codes.TLS_HOSTNAME_MISMATCH: "wrong host name",
+}
 
 
 def _cn(name: x509.Name) -> str:
@@ -254,13 +268,12 @@ def hostname_matches(cert: x509.Certificate, host: str) -> bool:
     return False
 
 
-def _ca_advice(name: str, store: str) -> str:
+def _not_in(name: str, store: str) -> str:
+    """The missing CA, named (a Supabase chain lacks Supabase's root). The fact only: what to
+    give the client is the finding's fix, said once (codes.TLS_UNTRUSTED_*)."""
     if supabase.is_supabase_ca_name(name):
-        return (
-            f"{supabase.SUPABASE_ROOT_CA_CN} is not in {store}: use "
-            f"{supabase.SUPABASE_CA_FILE} (Database Settings -> SSL Configuration) as sslrootcert"
-        )
-    return f"{name} is not in {store}: give the client that CA's certificate as sslrootcert"
+        name = supabase.SUPABASE_ROOT_CA_CN
+    return f"{name} is not in {store}"
 
 
 def evaluate(
@@ -342,12 +355,12 @@ def _untrusted(chain: list[x509.Certificate], top: x509.Certificate, store: str)
         return (
             codes.TLS_UNTRUSTED,
             f"the chain ends at the self-signed root {_cn(top.subject)}; "
-            + _ca_advice(_cn(top.subject), store),
+            + _not_in(_cn(top.subject), store),
         )
     return (
         codes.TLS_UNTRUSTED,
         f"issued by {_cn(top.issuer)}, which the server did not send; "
-        + _ca_advice(_cn(top.issuer), store),
+        + _not_in(_cn(top.issuer), store),
     )
 
 

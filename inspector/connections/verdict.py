@@ -12,11 +12,26 @@ from typing import TypedDict
 from inspector.connections import codes
 from inspector.connections.probe import ProbeOutcome, ServerInfo
 from inspector.findings import Finding, Severity, ordered
+from inspector.textutil import lower_first
 from inspector.vocabulary import StepName, VerdictStatus
 
-# Static findings that make a login pointless: it could only fail (and repeated failures get an
-# IP banned), so no packet is sent.
+# Static findings that make a login pointless: it could only fail (and on Supabase, repeated
+# failures get an IP banned), so no packet is sent.
 BLOCKING_CODES = (codes.DSN_UNPARSEABLE, codes.PASSWORD_PLACEHOLDER)
+
+# A login that fails on the server's certificate fails in its TLS handshake: the verdict names
+# that step, the cause, not the login around it.
+TLS_CAUSES = frozenset(
+    {
+        codes.TLS_UNTRUSTED,
+        codes.TLS_SELF_SIGNED,
+        codes.TLS_EXPIRED,
+        codes.TLS_HOSTNAME_MISMATCH,
+        codes.VERIFY_WITHOUT_ROOT_CERT,
+    }
+)
+_LOGIN_STEPS = (StepName.CONNECT, StepName.CONNECT_ASYNCPG)
+BLOCKED_BY_POLICY = "Blocked by this site's probe policy"
 
 
 class Verdict(TypedDict):
@@ -25,13 +40,6 @@ class Verdict(TypedDict):
     summary: str
     fix: str | None
     step: StepName | None  # the step that failed
-
-
-def lower_first(text: str) -> str:
-    """`The pooler...` -> `the pooler...`; `SQLAlchemy...` and `TLS...` stay."""
-    if len(text) > 1 and text[1].isupper():
-        return text
-    return text[:1].lower() + text[1:]
 
 
 def blocking(findings: list[Finding]) -> Finding | None:
@@ -43,17 +51,18 @@ def _first_error(findings: list[Finding]) -> Finding | None:
     return next((f for f in ordered(findings) if f.severity is Severity.ERROR), None)
 
 
-def static_verdict(findings: list[Finding], *, probe_asked: bool) -> Verdict:
-    """No packet was sent: a probe was not asked for, or a blocking finding stopped it."""
+def static_verdict(
+    findings: list[Finding], *, probe_asked: bool, supabase_host: bool = False
+) -> Verdict:
+    """No packet was sent: a probe was not asked for, or a blocking finding stopped it.
+    `supabase_host`: a hosted Supabase project's (whose pooler bans an IP that fails often)."""
     stop = blocking(findings)
     if stop is not None and probe_asked:
+        ban = " (and repeated failures get an IP banned)" if supabase_host else ""
         return Verdict(
             status=VerdictStatus.FAILED,
             code=stop.code,
-            summary=(
-                f"Not probed: {lower_first(stop.title)}; a login with it could only fail "
-                "(and repeated failures get an IP banned)."
-            ),
+            summary=f"Not probed: a login with it could only fail{ban}.",
             fix=stop.fix,
             step=None,
         )
@@ -74,12 +83,12 @@ def probe_verdict(outcome: ProbeOutcome, user: str | None, database: str | None)
     """After a live probe: the first failing step and its cause, or the login that worked."""
     if outcome.failure is not None:
         f = outcome.failure
+        step = StepName.TLS if f.code in TLS_CAUSES and f.step in _LOGIN_STEPS else f.step
+        summary = f"The {step.label} failed: {f.cause}."
+        if f.code == codes.PROBE_BLOCKED:
+            summary = f"{BLOCKED_BY_POLICY}: {f.cause}."
         return Verdict(
-            status=VerdictStatus.FAILED,
-            code=f.code,
-            summary=f"The {f.step.label} failed: {f.cause}.",
-            fix=f.fix,
-            step=f.step,
+            status=VerdictStatus.FAILED, code=f.code, summary=summary, fix=f.fix, step=step
         )
     if outcome.connected:
         return Verdict(

@@ -268,3 +268,35 @@ VALUES_OF_MANY_PROJECTS = Variant(
     fix=_COPY_FROM_PROJECT,
     severity="error",
 )
+
+
+# --- a pooled URL and a direct one (Prisma's url and directUrl; inspector/env/stacks.py) -------
+DIRECT_URL_IS_TRANSACTION_POOLER = _env(
+    "direct_url_is_transaction_pooler",
+    ERROR,
+    "The direct URL goes through the transaction pooler",
+    "Point {direct} at the session pooler (same host, port 5432) or the direct host "
+    "`db.<ref>.supabase.co:5432`: migrations through port 6543 fail with `prepared statement "
+    '"s0" already exists`.',
+)
+DATABASE_URLS_SWAPPED = _env(
+    "database_urls_swapped",
+    ERROR,
+    "The pooled and the direct URL are in each other's place",
+    "Swap them: {pooled} is the app's URL, the transaction pooler (port 6543, with "
+    "`pgbouncer=true` for Prisma 6); {direct} is for migrations (port 5432).",
+)
+POOLED_URL_NOT_POOLED = _env(
+    "pooled_url_not_pooled",
+    INFO,
+    "The app's URL does not go through the transaction pooler",
+    "That works; serverless code is better served by the transaction pooler (port 6543, with "
+    "`pgbouncer=true` for Prisma 6) in {pooled}, keeping {direct} for migrations.",
+)
+DATABASE_URL_PAIR_PROJECTS = _env(
+    "database_url_pair_projects",
+    ERROR,
+    "The pooled and the direct URL name different projects",
+    "Copy both from the same project's Connect dialog (ORMs → Prisma): migrations would "
+    "change one project while the app reads the other.",
+)

@@ -24,6 +24,7 @@ from inspector.env.checks import check_variable
 from inspector.env.cross import cross_keys, cross_refs, cross_secret, main_project
 from inspector.env.parse import parse_env
 from inspector.env.report import EnvReport, EnvVariable
+from inspector.env.stacks import cross_pairs, hints
 from inspector.env.values import Var, attach_connection, read_value
 from inspector.findings import Finding, make, ordered
 from inspector.netpolicy import LOCAL, ProbePolicy
@@ -104,6 +105,7 @@ def _check(text: str, probing: _Probing, source: str, modified: str | None) -> E
     findings.extend(cross_keys(variables, main))
     findings.extend(cross_secret(variables, main, probing.policy))
     findings.extend(cross_refs(variables, main))
+    findings.extend(cross_pairs(variables))
     reported = tuple(EnvVariable.of(v) for v in variables)
     if reported and not any(v.recognised for v in reported):
         detail = (
@@ -132,15 +134,24 @@ def _inspect_connections(pending: list[Var], probing: _Probing) -> None:
     from inspector.connections import inspect_connection
 
     urls = list(dict.fromkeys(v.value.strip() for v in pending))
+    by_name = hints([v.name for v in pending])  # a DIRECT_URL beside DATABASE_URL: Prisma
+    hint = {v.value.strip(): by_name[v.name] for v in reversed(pending) if v.name in by_name}
     if probing.live and urls:
-        reports = _probe_all(urls, probing)
+        reports = _probe_all(urls, probing, hint)
     else:
-        reports = {url: inspect_connection(url, probe=False, policy=probing.policy) for url in urls}
+        reports = {
+            url: inspect_connection(
+                url, probe=False, policy=probing.policy, stack_hint=hint.get(url)
+            )
+            for url in urls
+        }
     for var in pending:
         attach_connection(var, reports[var.value.strip()])
 
 
-def _probe_all(urls: list[str], probing: _Probing) -> dict[str, ConnectionReport]:
+def _probe_all(
+    urls: list[str], probing: _Probing, hint: dict[str, tuple[str, str]] | None = None
+) -> dict[str, ConnectionReport]:
     """Probe the URLs ENV_PROBES_AT_ONCE at a time, each taking a probe slot, all within one
     deadline; a URL that gets no slot, or whose turn comes too late, is reported not probed."""
     deadline = time.monotonic() + probing.timeout
@@ -154,7 +165,7 @@ def _probe_all(urls: list[str], probing: _Probing) -> dict[str, ConnectionReport
                 if not queue:
                     return
                 url = queue.pop()
-            report = _probe_one(url, deadline, len(urls), probing)
+            report = _probe_one(url, deadline, len(urls), probing, (hint or {}).get(url))
             with lock:
                 reports[url] = report
 
@@ -168,12 +179,20 @@ def _probe_all(urls: list[str], probing: _Probing) -> dict[str, ConnectionReport
     return reports
 
 
-def _probe_one(url: str, deadline: float, count: int, probing: _Probing) -> ConnectionReport:
+def _probe_one(
+    url: str,
+    deadline: float,
+    count: int,
+    probing: _Probing,
+    stack_hint: tuple[str, str] | None = None,
+) -> ConnectionReport:
     from inspector.connections import codes as conn_codes
     from inspector.connections import inspect_connection
 
     def not_probed(detail: str) -> ConnectionReport:
-        static = inspect_connection(url, probe=False, policy=probing.policy)
+        static = inspect_connection(
+            url, probe=False, policy=probing.policy, stack_hint=stack_hint
+        )
         return static.with_probe_refused(conn_codes.PROBE_BUSY, detail)
 
     def too_late() -> bool:
@@ -192,4 +211,6 @@ def _probe_one(url: str, deadline: float, count: int, probing: _Probing) -> Conn
         if too_late():  # the wait for a slot took the rest
             return not_probed(late)
         remaining = deadline - time.monotonic()
-        return inspect_connection(url, probe=True, policy=probing.policy, timeout=remaining)
+        return inspect_connection(
+            url, probe=True, policy=probing.policy, timeout=remaining, stack_hint=stack_hint
+        )

@@ -64,23 +64,26 @@ def _login_failed(st: Step, text: str, inp: ProbeInput, tls_view: TlsView | None
     c = classify_message(text)
     st.data["error"] = text.strip()
     code, cause = c.code, c.cause
-    detail = f"libpq: `{c.message}`"
-    # libpq says only "certificate verify failed": our own reading of the chain knows why.
+    st.detail = f"libpq: `{c.message}`."
+    because = f"Cause: {cause}."
+    # libpq says only "certificate verify failed": our own reading of the chain knows why (said
+    # once, here; the TLS step and the stores table name the store's verdict).
     if code in _CHAIN_CODES and tls_view is not None and not missing_root_cert(text):
         v = tls_view.verdict
-        if v.code and code != codes.TLS_HOSTNAME_MISMATCH:
-            chain_problem = next(
-                ((pc, r) for pc, r in v.problems if pc != codes.TLS_HOSTNAME_MISMATCH), None
-            )
+        if v.code:
+            chain_problem = None
+            if code != codes.TLS_HOSTNAME_MISMATCH:
+                chain_problem = next(
+                    ((pc, r) for pc, r in v.problems if pc != codes.TLS_HOSTNAME_MISMATCH), None
+                )
             if chain_problem:
                 code, cause = chain_problem
-        if v.code:
-            detail += f" ({tls_view.chosen}: {v.reason})"
+            because = f"{tls_view.chosen}: {cause if chain_problem else v.reason}."
     if code == codes.TLS_UNTRUSTED and missing_root_cert(text):
         code = codes.VERIFY_WITHOUT_ROOT_CERT
         cause = "verify-ca/verify-full needs a root certificate file and there is none"
-    st.detail = detail + "."
-    detail = st.detail + f" Cause: {cause}."
+        because = f"Cause: {cause}."
+    detail = f"{st.detail} {because}"
     if code == codes.TENANT_NOT_FOUND:
         user = p.user or "postgres"
         ref = inp.project_ref or supabase.ref_from_pooler_user(user)

@@ -92,7 +92,7 @@ def judge_chain(
     st.detail = (
         f"{hs.version}, {hs.cipher or '?'}; certificate "
         f"{leaf_info.subject_cn if leaf_info else '?'} issued by "
-        f"{leaf_info.issuer_cn if leaf_info else '?'}. {chosen}: {verdicts[chosen].reason}."
+        f"{leaf_info.issuer_cn if leaf_info else '?'}. {chosen}: {verdicts[chosen].short}."
     )
     st.data.update({"version": hs.version, "cipher": hs.cipher, "chain_length": len(chain)})
     v = verdicts[chosen]
@@ -130,7 +130,7 @@ def sslmode_table(verdicts: dict[str, tlsinfo.StoreVerdict], kind: str) -> list[
     pasted = supabase.SUPABASE_CA_FILE if is_supabase(kind) else "your-ca.crt"
     for name, v in verdicts.items():
         for mode, ok in (("verify-ca", v.chain_ok), ("verify-full", v.full_ok)):
-            why = "ok" if ok else v.reason
+            why = "ok" if ok else v.short  # the store's reason is said once, in its row
             if mode == "verify-ca" and ok and not v.name_ok:
                 why = "ok: the chain verifies (the host name is not checked)"
             root = _STORE_ROOTS.get(name, pasted)
