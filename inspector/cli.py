@@ -353,10 +353,8 @@ def conn_command(
 
 def _conn_lines(report) -> list[str]:
     d = report.to_dict()
-    v = d["verdict"]
-    lines = [f"{v['status'].upper()}: {v['summary']}"]
-    if v.get("fix") and v["status"] != "connected":
-        lines.append(f"  fix: {v['fix']}")
+    h = report.headline
+    lines = headline_lines(h.status, h.title, h.summary, h.fix, h.code)
     lines.append("")
     lines.append(f"string:    {d['parsed']['masked']}")
     lines.append(
@@ -385,9 +383,9 @@ def _conn_lines(report) -> list[str]:
                 else ("verify-ca ok" if s["verify_ca"] else "fails")
             )
             lines.append(f"  {s['store']}: {ok} ({s['reason']})")
-    if report.findings:
+    if report.findings_after_headline:
         lines.append("")
-        lines += finding_lines(report.findings)
+        lines += finding_lines(report.findings_after_headline)
     lines.append("")
     lines.append("suggested:")
     for name, value in d["suggested"].items():

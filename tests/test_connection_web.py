@@ -226,7 +226,7 @@ def test_cli_live_with_ca_file(runner, pg, tmp_path):
         args=["inspect", "conn", url, "--password", APP_PASSWORD, "--ca", str(ca), "--timeout", "5"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("CONNECTED")
+    assert result.output.startswith("✔ Connected")  # the headline first, as the page shows it
     assert "pasted CA: verify-full ok" in result.output
     assert APP_PASSWORD not in result.output
 

@@ -14,8 +14,13 @@ from inspector.connections import codes
 from inspector.connections.parse import DEFAULT_PORT, ParsedConnection
 from inspector.connections.probe import ServerInfo, StepDict, TlsReport
 from inspector.connections.stacks.names import STACK_SNIPPET_LABELS, STACK_URL_LABELS
-from inspector.connections.verdict import Verdict, refused_verdict, static_verdict
-from inspector.findings import Finding, has_errors, make, ordered
+from inspector.connections.verdict import (
+    BLOCKED_BY_POLICY,
+    Verdict,
+    refused_verdict,
+    static_verdict,
+)
+from inspector.findings import Finding, Severity, has_errors, make, ordered
 from inspector.vocabulary import HostKind, StepName, StepStatus, VerdictStatus
 
 # The strings and snippets per driver, in the page's order, with their headings.
@@ -131,19 +136,57 @@ class ConnectionReport:
 
     @property
     def headline(self) -> Headline:
+        """The answer first: connected; failed at the step that caused it (or blocked by this
+        site's policy); an error that stands, not probed; or not probed."""
+        return self._answer()[0]
+
+    @property
+    def findings_after_headline(self) -> tuple[Finding, ...]:
+        """The findings the page and the CLI list below the headline: all but the one it says."""
+        said = self._answer()[1]
+        return tuple(f for f in self.findings if f is not said)
+
+    def _answer(self) -> tuple[Headline, Finding | None]:
         v = self.verdict
         if v["status"] == VerdictStatus.CONNECTED:
-            return Headline(v["status"], "Connected", v["summary"])
+            said = next((f for f in self.findings if f.code == codes.CONNECTED), None)
+            return Headline(v["status"], "Connected", v["summary"]), said
+        failed = self.failing_finding
         if v["status"] == VerdictStatus.FAILED:
             step = StepName.of(v["step"]) if v["step"] else None
-            where = f"Failed at {step.phrase}: " if step is not None else ""
-            failed = self.failing_finding
-            what = failed.title if failed is not None else str(v["code"])
-            return Headline(v["status"], where + what, v["summary"], v["fix"], v["code"])
-        title = "Probe skipped: too busy" if v["code"] == codes.PROBE_BUSY else "Not probed"
-        # Not probed because of a finding (or a busy site) looks like a warning.
-        status = StepStatus.WARNING if v["code"] else VerdictStatus.NOT_PROBED
-        return Headline(status, title, v["summary"], v["fix"], v["code"])
+            if v["code"] == codes.PROBE_BLOCKED:
+                title = BLOCKED_BY_POLICY
+            else:
+                where = f"Failed at {step.phrase}: " if step is not None else ""
+                title = where + (failed.title if failed is not None else str(v["code"]))
+            # A step failed: its finding says why (the verdict's summary repeats the title), less
+            # what the failed step's row says already; nothing sent: the finding, then why.
+            summary = v["summary"]
+            if failed is not None and failed.detail:
+                summary = self._beyond_step(failed.detail) if step else f"{failed.detail} {summary}"
+            return Headline(v["status"], title, summary, v["fix"], v["code"]), failed
+        # Not probed: an error that stands is the answer, never an amber "not probed".
+        error = next((f for f in self.findings if f.severity is Severity.ERROR), None)
+        if error is not None:
+            why = (
+                v["summary"] if v["code"] == codes.PROBE_BUSY else "Not probed: static checks only."
+            )
+            summary = f"{error.detail} {why}" if error.detail else why
+            return Headline(Severity.ERROR, error.title, summary, error.fix, error.code), error
+        if v["code"] == codes.PROBE_BUSY:
+            return Headline(
+                StepStatus.WARNING, "Probe skipped: too busy", v["summary"], v["fix"], v["code"]
+            ), failed
+        return Headline(
+            VerdictStatus.NOT_PROBED, "Not probed", v["summary"], v["fix"], v["code"]
+        ), failed
+
+    def _beyond_step(self, detail: str) -> str:
+        """A failure's detail after the failed step's own detail, which it starts with (the step
+        saw `libpq: ...`; the finding adds why)."""
+        seen = next((s["detail"] for s in self.steps if s["status"] == StepStatus.FAILED), "")
+        rest = detail.removeprefix(seen).strip() if seen else detail
+        return rest or detail
 
     @property
     def host_kind_label(self) -> str:

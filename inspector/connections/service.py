@@ -13,7 +13,7 @@ from dataclasses import replace
 from inspector import netpolicy
 from inspector.connections import codes
 from inspector.connections.drivers import DRIVERS, resolve_driver
-from inspector.connections.hosts import host_info, is_remote
+from inspector.connections.hosts import host_info, is_remote, is_supabase_cloud
 from inspector.connections.lint import static_findings
 from inspector.connections.misspellings import respelt
 from inspector.connections.parse import parse
@@ -74,7 +74,7 @@ def inspect_connection(
         parsed=p, host_kind=kind, project_ref=ref, findings=(), driver=drv, timeout=timeout
     )
     if not probe or blocking(findings) is not None:
-        verdict = static_verdict(findings, probe_asked=probe)
+        verdict = static_verdict(findings, probe_asked=probe, supabase_host=is_supabase_cloud(kind))
     else:
         outcome = run_probe(ProbeInput(p, drv, ca, timeout, policy, kind, ref, started))
         findings = _merge(findings, outcome.findings)
