@@ -190,9 +190,7 @@ def _probe_one(
     from inspector.connections import inspect_connection
 
     def not_probed(detail: str) -> ConnectionReport:
-        static = inspect_connection(
-            url, probe=False, policy=probing.policy, stack_hint=stack_hint
-        )
+        static = inspect_connection(url, probe=False, policy=probing.policy, stack_hint=stack_hint)
         return static.with_probe_refused(conn_codes.PROBE_BUSY, detail)
 
     def too_late() -> bool:

@@ -6,7 +6,6 @@ section; a situation of its own is a named `Variant`.
 
 from __future__ import annotations
 
-from inspector.connections import codes as base
 from inspector.findings import define
 from inspector.supabase import SUPABASE_CA_FILE
 from inspector.tokens.codes import Variant
@@ -14,6 +13,15 @@ from inspector.tokens.codes import Variant
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
     return define(code, severity, title, fix, area="connection")
+
+
+# The connection catalog's own codes these variants refine (defined in connections/codes.py,
+# which imports this module at its end: named here, not imported, so neither waits for the other).
+SSLMODE_NO_VERIFICATION = "sslmode_no_verification"
+UNKNOWN_PARAMETER = "unknown_parameter"
+POOLER_TRANSACTION_PREPARED_STATEMENTS = "pooler_transaction_prepared_statements"
+VERIFY_WITHOUT_ROOT_CERT = "verify_without_root_cert"
+DSN_UNPARSEABLE = "dsn_unparseable"
 
 
 DRIVER_GUESSED = _d(
@@ -127,7 +135,7 @@ POSTGRESJS_NO_TLS = Variant(
     "code below); its default is `ssl: false`.",
 )
 POSTGRESJS_REQUIRE_NO_CHECK = Variant(
-    base.SSLMODE_NO_VERIFICATION,
+    SSLMODE_NO_VERIFICATION,
     title="postgres.js reads sslmode={mode} as rejectUnauthorized: false",
     fix='Drop sslmode from the URL and pass `ssl: {{ ca: fs.readFileSync("{ca}", "utf8") }}` '
     "to postgres().",
@@ -139,27 +147,27 @@ POSTGRESJS_SSLROOTCERT_SENT = Variant(
     '"utf8") }}` to postgres().',
 )
 POSTGRESJS_UNKNOWN_SENT = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="postgres.js sends `{key}` to the server as a run-time setting",
     fix="Remove `{key}=...` from the URL: Postgres refuses a setting it does not know "
     '(`unrecognized configuration parameter "{key}"`).',
     severity="error",
 )
 NODE_POSTGRES_UNKNOWN_IGNORED = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="node-postgres ignores `{key}`",
     fix="Remove `{key}=...` from the URL: node-postgres keeps it as a config key and does "
     "nothing with it.",
     severity="info",
 )
 PREPARED_POSTGRESJS = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="postgres.js prepares every query: the transaction pooler needs prepare: false",
     fix="postgres(url, {{ prepare: false }}) (or `?prepare=false` in the URL).",
     severity="error",
 )
 NODE_POSTGRES_NAMED_QUERIES = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="node-postgres prepares only named queries",
     fix="Leave `name` out of query configs (`client.query({{ name, text }})` prepares).",
     severity="info",
@@ -173,7 +181,7 @@ PRISMA_VERIFY_IS_PREFER = Variant(
     "Prisma, relative to the prisma/ folder).",
 )
 PRISMA_REQUIRE_ACCEPTS_ANY = Variant(
-    base.SSLMODE_NO_VERIFICATION,
+    SSLMODE_NO_VERIFICATION,
     title="Prisma 6 accepts any certificate unless sslaccept=strict",
     fix="Add `sslcert=../{ca}&sslaccept=strict` (sslcert is the CA for Prisma, relative to the "
     "prisma/ folder).",
@@ -185,20 +193,20 @@ PRISMA_SSLROOTCERT_IGNORED = Variant(
     severity="warning",
 )
 PRISMA_UNKNOWN_DISCARDED = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="Prisma 6 discards `{key}`",
     fix="Remove `{key}=...`: Prisma's engine reads only its own URL parameters.",
     severity="info",
 )
 PREPARED_PRISMA = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="Prisma on the transaction pooler needs pgbouncer=true",
     fix="Add `pgbouncer=true` to DATABASE_URL (Prisma then keeps no prepared statements) and "
     "point directUrl at port 5432 for migrations.",
     severity="error",
 )
 PRISMA_PGBOUNCER_NOT_NEEDED = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="pgbouncer=true is for the transaction pooler only",
     fix="On port 5432 (session pooler, direct host) Prisma can keep its statement cache: "
     "remove `pgbouncer=true`.",
@@ -225,7 +233,7 @@ PRISMA7_REQUIRE_FAILS_ON_SUPABASE = Variant(
     severity="error",
 )
 PRISMA7_V6_PARAM = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="`{key}` is a Prisma 6 URL parameter; Prisma 7's adapter ignores it",
     fix="Remove `{key}=...` and set the adapter's own option instead ({instead}).",
     severity="info",
@@ -233,7 +241,7 @@ PRISMA7_V6_PARAM = Variant(
 
 # psycopg 3 (drivers.md §2).
 PREPARED_PSYCOPG3 = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="psycopg 3 prepares a query from its fifth run: pass prepare_threshold=None",
     fix="psycopg.connect(url, prepare_threshold=None) (a keyword argument, not a URL parameter).",
     severity="error",
@@ -241,31 +249,31 @@ PREPARED_PSYCOPG3 = Variant(
 
 # pgx (drivers.md §10).
 PGX_REQUIRE_NO_CHECK = Variant(
-    base.SSLMODE_NO_VERIFICATION,
+    SSLMODE_NO_VERIFICATION,
     title="pgx reads sslmode={mode} as InsecureSkipVerify",
     fix="Write `sslmode=verify-full&sslrootcert={ca}`.",
 )
 PGX_REQUIRE_WITH_ROOT_IS_VERIFY_CA = Variant(
-    base.SSLMODE_NO_VERIFICATION,
+    SSLMODE_NO_VERIFICATION,
     title="pgx with sslmode=require and sslrootcert checks the chain, not the host name",
     fix="Write `sslmode=verify-full` to check the host name too.",
     severity="info",
 )
 PGX_UNKNOWN_SENT = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="pgx sends `{key}` to the server as a run-time parameter",
     fix="Remove `{key}=...`: Postgres refuses a setting it does not know "
     '(`unrecognized configuration parameter "{key}"`).',
     severity="error",
 )
 PGX_BAD_SSLMODE = Variant(
-    base.DSN_UNPARSEABLE,
+    DSN_UNPARSEABLE,
     title="pgx refuses sslmode={mode}",
     fix="Use one of disable, allow, prefer, require, verify-ca, verify-full (pgx: `sslmode is "
     "invalid`).",
 )
 PREPARED_PGX = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="pgx caches prepared statements by default: use the simple protocol",
     fix="Add `default_query_exec_mode=simple_protocol` to the URL (or `exec`), or set "
     "`config.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol`.",
@@ -280,24 +288,24 @@ JDBC_SSL_TRUE_IS_VERIFY_FULL = Variant(
     "to encrypt without checking, knowingly.",
 )
 JDBC_REQUIRE_NO_CHECK = Variant(
-    base.SSLMODE_NO_VERIFICATION,
+    SSLMODE_NO_VERIFICATION,
     title="pgjdbc's sslmode={mode} uses a non-validating factory",
     fix="Write `sslmode=verify-full&sslrootcert={ca}`.",
 )
 JDBC_VERIFY_WITHOUT_ROOT = Variant(
-    base.VERIFY_WITHOUT_ROOT_CERT,
+    VERIFY_WITHOUT_ROOT_CERT,
     title="pgjdbc verifies against ~/.postgresql/root.crt unless sslrootcert names the CA",
     fix="Add `sslrootcert={ca}` to the URL.",
 )
 PREPARED_JDBC = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="pgjdbc server-prepares a statement from its fifth run: set prepareThreshold=0",
     fix="Add `prepareThreshold=0` to the JDBC URL.",
     severity="error",
 )
 JDBC_USERINFO = Variant(USERINFO_NOT_READ)
 JDBC_LIBPQ_PARAM = Variant(
-    base.UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER,
     title="`{key}` is not a pgjdbc property",
     fix="Remove `{key}=...` from the JDBC URL.",
     severity="info",
@@ -305,7 +313,7 @@ JDBC_LIBPQ_PARAM = Variant(
 
 # Npgsql (drivers.md §12).
 NPGSQL_REQUIRE_NO_CHECK = Variant(
-    base.SSLMODE_NO_VERIFICATION,
+    SSLMODE_NO_VERIFICATION,
     title="Npgsql's SSL Mode={mode} never validates the certificate",
     fix="Write `SSL Mode=VerifyFull;Root Certificate={ca}`.",
 )
@@ -316,13 +324,13 @@ NPGSQL_TRUST_SERVER_CERTIFICATE = Variant(
     "Certificate={ca}`.",
 )
 NPGSQL_UNKNOWN_KEYWORD = Variant(
-    base.DSN_UNPARSEABLE,
+    DSN_UNPARSEABLE,
     title="Npgsql refuses the keyword `{key}`",
     fix="Remove `{key}` or spell it as Npgsql does (Host, Port, Database, Username, Password, "
     "SSL Mode, Root Certificate, ...).",
 )
 PREPARED_NPGSQL = Variant(
-    base.POOLER_TRANSACTION_PREPARED_STATEMENTS,
+    POOLER_TRANSACTION_PREPARED_STATEMENTS,
     title="Max Auto Prepare={value} prepares statements: the transaction pooler needs 0",
     fix="Remove `Max Auto Prepare` (its default, 0, keeps auto-preparation off).",
     severity="error",
@@ -357,12 +365,12 @@ SSLMODE_VERIFIES_IN_POSTGRESJS = Variant(
     severity="error",
 )
 PGX_VERIFY_SYSTEM_STORE = Variant(
-    base.VERIFY_WITHOUT_ROOT_CERT,
+    VERIFY_WITHOUT_ROOT_CERT,
     title="pgx verifies against the system's store unless sslrootcert names the CA",
     fix="Add `sslrootcert={ca}` to the URL.",
 )
 NPGSQL_VERIFY_SYSTEM_STORE = Variant(
-    base.VERIFY_WITHOUT_ROOT_CERT,
+    VERIFY_WITHOUT_ROOT_CERT,
     title="Npgsql verifies against the system's store unless Root Certificate names the CA",
     fix="Add `Root Certificate={ca}` to the connection string.",
 )
