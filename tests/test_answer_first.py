@@ -11,8 +11,12 @@ import time
 import pytest
 
 from inspector import netpolicy
-from inspector.connections import inspect_connection
+from inspector.connections import codes, inspect_connection
+from inspector.connections.probe.model import ProbeOutcome, failed
+from inspector.connections.probe.run import Budget, Recorder
+from inspector.findings import make
 from inspector.tokens import inspect_token
+from inspector.vocabulary import StepName
 from tests.fixtures.keys import REF
 
 
@@ -316,3 +320,38 @@ def test_the_chain_advice_is_the_fix_alone(pg):
     assert "as sslrootcert" not in json.dumps(report.to_dict())  # no reason gives advice
     store = next(s for s in report.tls["stores"] if s["store"] == "certifi")
     assert store["reason"].endswith("Inspector Test Root CA is not in certifi")
+
+
+# ---------- Supabase's own advice only for Supabase's hosts ----------
+
+
+@pytest.mark.parametrize(
+    ("code", "supabase_words"),
+    [
+        ("tcp_refused", "ban your IP"),
+        ("auth_failed", "Database Settings -> Reset password"),
+        ("dns_failed", "Connect dialog"),
+        ("tcp_timeout", "Network Restrictions"),
+        ("too_many_connections", "6543"),
+    ],
+)
+@pytest.mark.parametrize("supabase_host", [True, False])
+def test_supabase_advice_only_for_supabase_hosts(code, supabase_words, supabase_host):
+    budget = Budget(5)
+    rec = Recorder(budget, ProbeOutcome(), supabase_host)
+    with rec.step(StepName.TCP) as st:
+        rec.judge(st, failed(st, make(code, "what the step saw"), "why"))
+    finding = rec.outcome.findings[-1]
+    assert (supabase_words in finding.fix) is supabase_host, finding.fix
+    assert rec.outcome.failure.fix == finding.fix  # the verdict's fix is the same words
+
+
+def test_a_situations_own_fix_stays_whatever_the_host():
+    own = codes.IPV6_ONLY_USE_POOLER.make("d", pooler="aws-0-x.pooler.supabase.com", user="u")
+    assert codes.for_host(own, False) is own
+
+
+def test_a_local_servers_refusal_speaks_of_the_server_not_of_supabase(refused_port):
+    report = inspect_connection(f"postgresql://u:p@127.0.0.1:{refused_port}/db", timeout=2)
+    assert report.headline.code == "tcp_refused"
+    assert "Supabase" not in report.headline.fix and "listen_addresses" in report.headline.fix

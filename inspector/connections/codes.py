@@ -8,9 +8,9 @@ warning for this driver), it is a named `Variant` at the end of this module (the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from inspector.findings import define
+from inspector.findings import Finding, define, make
 from inspector.supabase import SUPABASE_CA_FILE
 from inspector.tokens.codes import Variant
 
@@ -493,6 +493,56 @@ TENANT_NOT_FOUND_FOR_USER = Variant(
 )
 USER_MISSING_NOT_SENT = Variant(USER_MISSING, severity="error")  # shared mode: no login at all
 PGSERVICE_SET = Variant(PROBE_BLOCKED, fix="The site's operator must unset PGSERVICE.")
+
+# The catalog's fixes above that hold only on Supabase's hosted projects (its dashboard, its IP
+# bans, its ports and pooler), and what any other host is told instead (`for_host`).
+ELSEWHERE = {
+    DNS_FAILED: Variant(
+        DNS_FAILED,
+        fix="Check the host for typos, and that this machine's DNS knows the name "
+        "(`nslookup <host>`): a name inside a VPN or a Docker network does not resolve outside it.",
+    ),
+    TCP_REFUSED: Variant(
+        TCP_REFUSED,
+        fix="Check the port and that the server runs and listens on this address "
+        "(`listen_addresses` and `port` in postgresql.conf; a container must publish the port).",
+    ),
+    TCP_TIMEOUT: Variant(
+        TCP_TIMEOUT,
+        fix="A firewall drops the packets or the host is down: check outbound rules for the port "
+        "here and the server's firewall or security group.",
+    ),
+    TCP_UNREACHABLE: Variant(
+        TCP_UNREACHABLE,
+        fix="This machine has no route to the address: check the network (a VPN, an IPv6 route), "
+        "or connect to an address this machine can reach.",
+    ),
+    AUTH_FAILED: Variant(
+        AUTH_FAILED,
+        fix="Use the role's password unchanged (percent-encoded inside a URI), or set a new one "
+        "on the server (`ALTER ROLE <user> PASSWORD '...'`). The server says the same when the "
+        "user does not exist.",
+    ),
+    TOO_MANY_CONNECTIONS: Variant(
+        TOO_MANY_CONNECTIONS,
+        fix="Close idle connections or lower your pool size; put a pooler (PgBouncer) in front "
+        "for serverless code, or raise max_connections.",
+    ),
+    NOT_POSTGRES: Variant(
+        NOT_POSTGRES,
+        fix="Something else listens on this port: check the host and port (Postgres listens on "
+        "5432 unless configured otherwise).",
+    ),
+}
+
+
+def for_host(finding: Finding, supabase_host: bool) -> Finding:
+    """`finding` in its host's words: the catalog's Supabase advice only for a hosted Supabase
+    project (`hosts.is_supabase_cloud`); a fix written for the situation (a Variant's) stays."""
+    other = ELSEWHERE.get(finding.code)
+    if supabase_host or other is None or finding.fix != make(finding.code, "").fix:
+        return finding
+    return replace(finding, fix=other.fix)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from inspector import netpolicy
+from inspector.connections import codes
 from inspector.connections.drivers import ASYNCPG_DRIVERS, sqlalchemy_asyncpg_kwargs, ssl_setting
-from inspector.connections.hosts import is_ip_address
+from inspector.connections.hosts import is_ip_address, is_supabase_cloud
 from inspector.connections.probe import args, io, isolation, local, login, steps, tls
 from inspector.connections.probe.model import (
     BUILTIN_STORES,
@@ -58,11 +59,13 @@ class Budget:
 
 
 class Recorder:
-    """Records the steps in order and what they found; the first failure is the verdict's."""
+    """Records the steps in order and what they found, in the words of the host (Supabase's own
+    advice only for its hosted projects: `codes.for_host`); the first failure is the verdict's."""
 
-    def __init__(self, budget: Budget, outcome: ProbeOutcome):
+    def __init__(self, budget: Budget, outcome: ProbeOutcome, supabase_host: bool = False):
         self.budget = budget
         self.outcome = outcome
+        self.supabase_host = supabase_host
 
     @contextmanager
     def step(self, name: StepName) -> Iterator[Step]:
@@ -80,7 +83,7 @@ class Recorder:
 
     def judge(self, st: Step, judged: Judged) -> bool:
         """Apply a step's judgement; True when the probe goes on."""
-        self.outcome.findings.extend(judged.findings)
+        self.outcome.findings.extend(codes.for_host(f, self.supabase_host) for f in judged.findings)
         if judged.failure is not None:
             if judged.supersedes:
                 f = judged.failure
@@ -94,6 +97,7 @@ class Recorder:
         return judged.failure is None
 
     def fail(self, st: Step, finding: Finding, cause: str) -> None:
+        finding = codes.for_host(finding, self.supabase_host)
         st.status = StepStatus.FAILED
         st.data["code"] = finding.code
         self.outcome.findings.append(finding)
@@ -106,7 +110,7 @@ def run_probe(inp: ProbeInput) -> ProbeOutcome:
     budget = Budget(inp.timeout, inp.started)
     out = ProbeOutcome()
     try:
-        _run(inp, budget, Recorder(budget, out))
+        _run(inp, budget, Recorder(budget, out, is_supabase_cloud(inp.host_kind)))
     finally:
         out.total_ms = budget.now_ms()
     return out
