@@ -7,6 +7,7 @@ Exit status: the EXIT_* constants below (the README's command-line section docum
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -100,17 +101,50 @@ def emit(report, as_json: bool, text_lines) -> NoReturn:
     raise SystemExit(EXIT_ERROR_FINDING if report.has_errors() else EXIT_OK)
 
 
+# The findings are written once for every face, in the pages' words ("paste it in the Key box");
+# a terminal says the option instead. The one table of those words.
+_FIELD_OPTIONS = {
+    "Key box": ("--key", "with --key"),
+    "Token box": ("TOKEN", "as the TOKEN argument"),
+    "Project box": ("--project", "with --project"),
+    "apikey box": ("--apikey", "with --apikey"),
+    "password field": ("--password", "with --password"),
+    "CA field": ("--ca", "with --ca FILE"),
+}
+_FIELDS = "|".join(re.escape(f) for f in _FIELD_OPTIONS)
+_VERB_WHAT_FIELD = re.compile(
+    rf"\b(?P<verb>[Pp]aste|[Tt]ype) (?P<what>\S+(?: \S+){{0,7}}?) in the (?P<field>{_FIELDS})\b"
+)
+_IN_FIELD = re.compile(rf"\bin the (?P<field>{_FIELDS})\b")
+_FIELD_HOLDS = re.compile(rf"\bThe (?P<field>{_FIELDS}) holds\b")
+
+
+def for_terminal(text: str) -> str:
+    """A finding's text with the pages' fields named as this command's options: "Paste the key
+    in the Key box" -> "Pass the key with --key"; the page's button is not here."""
+    text = text.replace(" (or use the button)", "")
+    text = _FIELD_HOLDS.sub(lambda m: f"{_FIELD_OPTIONS[m['field']][0]} holds", text)
+    text = _VERB_WHAT_FIELD.sub(
+        lambda m: (
+            ("P" if m["verb"][0].isupper() else "p")
+            + f"ass {m['what']} {_FIELD_OPTIONS[m['field']][1]}"
+        ),
+        text,
+    )
+    return _IN_FIELD.sub(lambda m: _FIELD_OPTIONS[m["field"]][1], text)
+
+
 def finding_lines(findings, indent: str = "") -> list[str]:
     """A terminal rendering of findings, most severe first (the report already ordered them)."""
     lines = []
     for f in findings:
         d = f.to_dict() if hasattr(f, "to_dict") else f
         mark = f"{look(d['severity'])[1]} {d['severity']:<7}"
-        lines.append(f"{indent}{mark} [{d['code']}] {d['title']}")
+        lines.append(f"{indent}{mark} [{d['code']}] {for_terminal(d['title'])}")
         if d.get("detail"):
-            lines.append(f"{indent}    {d['detail']}")
+            lines.append(f"{indent}    {for_terminal(d['detail'])}")
         if d.get("fix"):
-            lines.append(f"{indent}    fix: {d['fix']}")
+            lines.append(f"{indent}    fix: {for_terminal(d['fix'])}")
     return lines
 
 
@@ -119,11 +153,11 @@ def headline_lines(
 ) -> list[str]:
     """The answer first, as the page heads it: the report's headline; `status` (a status word
     or a tone) picks its mark."""
-    lines = [f"{look(status, 'info')[1]} {text}" + (f"  [{code}]" if code else "")]
+    lines = [f"{look(status, 'info')[1]} {for_terminal(text)}" + (f"  [{code}]" if code else "")]
     if detail:
-        lines.append(f"    {detail}")
+        lines.append(f"    {for_terminal(detail)}")
     if fix:
-        lines.append(f"    fix: {fix}")
+        lines.append(f"    fix: {for_terminal(fix)}")
     return lines
 
 
@@ -195,6 +229,12 @@ def _env_lines(report) -> list[str]:
     show_default=True,
     help="Seconds of clock skew to allow on exp, nbf and iat.",
 )
+@click.option(
+    "--discover/--no-discover",
+    default=None,
+    help="With no --key, fetch the issuer's published keys (its JWKS, or through its OpenID "
+    "configuration). Default: INSPECTOR_DISCOVER_KEYS (on).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
 @with_appcontext
 def token_command(
@@ -203,6 +243,7 @@ def token_command(
     audience: str | None,
     project: str | None,
     leeway: float,
+    discover: bool | None,
     as_json: bool,
 ) -> None:
     """Decode, classify and verify TOKEN ('-' reads standard input): exit 1 on an error finding."""
@@ -221,7 +262,11 @@ def token_command(
             key = path.read_text()
         except (OSError, UnicodeDecodeError) as exc:
             raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--key") from exc
+    from inspector import netpolicy
+
     timeout = min(float(current_app.config["INSPECTOR_PROBE_TIMEOUT"]), 5.0)
+    if discover is None:
+        discover = bool(current_app.config["INSPECTOR_DISCOVER_KEYS"])
     report = inspect_token(
         token,
         key=key,
@@ -229,6 +274,9 @@ def token_command(
         project=project,
         leeway=leeway,
         fetch_timeout=timeout,
+        policy=netpolicy.from_settings(current_app.config),
+        discover=discover,
+        public_secrets=True,
     )
     emit(report, as_json, _token_lines)
 
@@ -247,6 +295,15 @@ def _token_lines(report) -> list[str]:
     lines.append(f"{look(sig.status)[1]} signature: {report.signature_label} - {sig.detail}")
     if sig.key:
         lines.append(f"key: {sig.key}" + (f" (verified as {sig.key_used})" if sig.key_used else ""))
+    found = report.discovery
+    if found is not None:
+        cached = " (cached)" if found.cached else ""
+        where = f"{found.jwks_url}{cached}" if found.status == "found" else found.detail
+        lines.append(f"keys found: {where}" if found.status == "found" else f"keys: {where}")
+    if report.key_state is not None:
+        lines.append(f"signing keys: {report.key_state.state.replace('_', ' ')}")
+    if report.clock is not None:
+        lines.append(f"clock: {report.clock.words} ({report.clock.how})")
     lines.append("")
     if report.findings_after_headline:
         lines += finding_lines(report.findings_after_headline)

@@ -11,11 +11,13 @@ import time
 import pytest
 
 from inspector import netpolicy
+from inspector.cli import for_terminal
 from inspector.connections import codes, inspect_connection
 from inspector.connections.probe.model import ProbeOutcome, failed
 from inspector.connections.probe.run import Budget, Recorder
 from inspector.findings import make
 from inspector.tokens import inspect_token
+from inspector.tokens.codes import Variant as TokenVariant
 from inspector.vocabulary import StepName
 from tests.fixtures.keys import REF
 
@@ -355,3 +357,56 @@ def test_a_local_servers_refusal_speaks_of_the_server_not_of_supabase(refused_po
     report = inspect_connection(f"postgresql://u:p@127.0.0.1:{refused_port}/db", timeout=2)
     assert report.headline.code == "tcp_refused"
     assert "Supabase" not in report.headline.fix and "listen_addresses" in report.headline.fix
+
+
+# ---------- the CLI speaks of options, the page of its fields ----------
+
+PAGE_WORDS = re.compile(r"Key box|Token box|Project box|apikey box|password field|CA field|button")
+
+
+def every_catalog_text() -> set[str]:
+    """The titles and fixes of every code and of every named Variant."""
+    import importlib
+
+    from inspector import findings
+
+    texts = set()
+    for c in findings.catalog().values():
+        texts |= {c.title, c.fix or ""}
+    for name in findings.CATALOG_MODULES:
+        for value in vars(importlib.import_module(name)).values():
+            variants = value.values() if isinstance(value, dict) else [value]
+            for v in variants:
+                for one in (v, getattr(v, "checked", None), getattr(v, "unchecked", None)):
+                    if isinstance(one, TokenVariant):
+                        texts |= {one.title or "", one.fix or ""}
+    return texts - {""}
+
+
+def test_the_terminal_reads_no_field_of_the_page():
+    said_on_pages = [t for t in every_catalog_text() if PAGE_WORDS.search(t)]
+    assert said_on_pages  # the catalog speaks the pages' words...
+    for text in said_on_pages:
+        assert not PAGE_WORDS.search(for_terminal(text)), (text, for_terminal(text))
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (lambda k: ["token", k.mint.user(k.secret)], "--key"),
+        (lambda k: ["token", k.mint.user(k.secret), "--key", k.mint.api_key(k.secret)], "--key"),
+        (lambda k: ["token", "super-secret-jwt-token-with-at-least-32-characters"], "--key"),
+        (lambda k: ["conn", "postgresql://u:[YOUR-PASSWORD]@db.example.com/d", "--no-probe"], None),
+    ],
+)
+def test_the_cli_names_its_options(runner, kit, args, option):
+    out = runner.invoke(args=["inspect", *args(kit)]).output
+    assert not PAGE_WORDS.search(out), out
+    if option:
+        assert option in out
+    assert "--password" in out or args(kit)[0] == "token"
+
+
+def test_the_page_keeps_its_own_words(client, kit):
+    html = client.post("/token", data={"token": kit.mint.user(kit.secret)}).get_data(as_text=True)
+    assert "in the Key box" in html and "--key" not in result_of(html)

@@ -33,7 +33,7 @@ PASSWORD_PLACEHOLDER = _d(
     "error",
     "The password is still the dashboard's placeholder",
     "Replace `[YOUR-PASSWORD]` (brackets included) with the database password from Database "
-    "Settings, or type it in the password field here.",
+    "Settings, or type it in the password field.",
 )
 PASSWORD_NEEDS_ENCODING = _d(
     "password_needs_encoding",
@@ -561,14 +561,14 @@ def _tls_problem(code: str, fix: str | None = None) -> TlsProblem:
 
 _SUPABASE_CA_FIX = (
     f"Download {SUPABASE_CA_FILE} (Database Settings -> SSL Configuration) and add "
-    f"`sslrootcert={SUPABASE_CA_FILE}` (or paste it here as the CA)."
+    f"`sslrootcert={SUPABASE_CA_FILE}` (or paste it in the CA field)."
 )
 TLS_UNTRUSTED_SUPABASE_CA = _tls_problem(TLS_UNTRUSTED, _SUPABASE_CA_FIX)
 TLS_SELF_SIGNED_SUPABASE_CA = _tls_problem(TLS_SELF_SIGNED, _SUPABASE_CA_FIX)
 TLS_UNTRUSTED_GIVE_CA = _tls_problem(
     TLS_UNTRUSTED,
     "Give the client the CA that issued the certificate: add `sslrootcert=/path/to/ca.crt` "
-    "(or paste the CA here to check it first).",
+    "(or paste it in the CA field to check it first).",
 )
 TLS_SELF_SIGNED_TRUST_IT = _tls_problem(
     TLS_SELF_SIGNED,
