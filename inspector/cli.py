@@ -229,6 +229,12 @@ def _env_lines(report) -> list[str]:
     show_default=True,
     help="Seconds of clock skew to allow on exp, nbf and iat.",
 )
+@click.option(
+    "--discover/--no-discover",
+    default=None,
+    help="With no --key, fetch the issuer's published keys (its JWKS, or through its OpenID "
+    "configuration). Default: INSPECTOR_DISCOVER_KEYS (on).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
 @with_appcontext
 def token_command(
@@ -237,6 +243,7 @@ def token_command(
     audience: str | None,
     project: str | None,
     leeway: float,
+    discover: bool | None,
     as_json: bool,
 ) -> None:
     """Decode, classify and verify TOKEN ('-' reads standard input): exit 1 on an error finding."""
@@ -255,7 +262,11 @@ def token_command(
             key = path.read_text()
         except (OSError, UnicodeDecodeError) as exc:
             raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--key") from exc
+    from inspector import netpolicy
+
     timeout = min(float(current_app.config["INSPECTOR_PROBE_TIMEOUT"]), 5.0)
+    if discover is None:
+        discover = bool(current_app.config["INSPECTOR_DISCOVER_KEYS"])
     report = inspect_token(
         token,
         key=key,
@@ -263,6 +274,9 @@ def token_command(
         project=project,
         leeway=leeway,
         fetch_timeout=timeout,
+        policy=netpolicy.from_settings(current_app.config),
+        discover=discover,
+        public_secrets=True,
     )
     emit(report, as_json, _token_lines)
 
@@ -281,6 +295,15 @@ def _token_lines(report) -> list[str]:
     lines.append(f"{look(sig.status)[1]} signature: {report.signature_label} - {sig.detail}")
     if sig.key:
         lines.append(f"key: {sig.key}" + (f" (verified as {sig.key_used})" if sig.key_used else ""))
+    found = report.discovery
+    if found is not None:
+        cached = " (cached)" if found.cached else ""
+        where = f"{found.jwks_url}{cached}" if found.status == "found" else found.detail
+        lines.append(f"keys found: {where}" if found.status == "found" else f"keys: {where}")
+    if report.key_state is not None:
+        lines.append(f"signing keys: {report.key_state.state.replace('_', ' ')}")
+    if report.clock is not None:
+        lines.append(f"clock: {report.clock.words} ({report.clock.how})")
     lines.append("")
     if report.findings_after_headline:
         lines += finding_lines(report.findings_after_headline)

@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "INSPECTOR_ALLOW_CONFIGURED_SECRETS": False,
     # Shared mode: the token page's "make a token" panel and POST /api/v1/mint (local: on).
     "INSPECTOR_ALLOW_MINT": False,
+    # With no key pasted, fetch the token issuer's published keys (the token page's "discover
+    # keys" switch starts on, `discover` in the JSON and the CLI default to it). Off: nothing is
+    # fetched unless asked for.
+    "INSPECTOR_DISCOVER_KEYS": True,
     "INSPECTOR_MAX_BODY": 65536,
     "INSPECTOR_PROBE_TIMEOUT": 5.0,
     "INSPECTOR_PROBE_TIMEOUT_MAX": 30.0,
@@ -69,6 +73,7 @@ def _as_bool(v: Any) -> bool:
 _CASTS: dict[str, Any] = {
     "INSPECTOR_ALLOW_CONFIGURED_SECRETS": _as_bool,
     "INSPECTOR_ALLOW_MINT": _as_bool,
+    "INSPECTOR_DISCOVER_KEYS": _as_bool,
     "INSPECTOR_MAX_BODY": int,
     "INSPECTOR_PROBE_TIMEOUT": float,
     "INSPECTOR_PROBE_TIMEOUT_MAX": float,

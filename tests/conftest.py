@@ -9,6 +9,7 @@ from inspector import config, create_app
 pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.keys",
+    "tests.fixtures.jwks_server",
     "tests.fixtures.servers",
     "tests.fixtures.browser",
     "tests.fixtures.backend",
@@ -33,6 +34,9 @@ def _clean_environment(monkeypatch, tmp_path_factory):
         monkeypatch.delenv(name, raising=False)
     missing = tmp_path_factory.mktemp("noenv") / ".env"
     monkeypatch.setenv("INSPECTOR_ENV_FILE", str(missing))
+    # Test traffic stays on loopback: no page, API call or CLI run fetches a token issuer's keys
+    # from the real network unless its test asks (INSPECTOR_DISCOVER_KEYS=True, discover=true).
+    monkeypatch.setenv("INSPECTOR_DISCOVER_KEYS", "0")
 
 
 @pytest.fixture(autouse=True)

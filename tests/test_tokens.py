@@ -382,6 +382,19 @@ CODE_CASES = {
     "key_hex_decoded": lambda k: (k.mint.user(bytes(range(32))), {"key": bytes(range(32)).hex()}),
     "weak_key": None,  # RSA < 2048: covered in test_weak_rsa_key (slow key generation)
     "jwks_fetch_failed": None,  # network: covered in test_tokens_fetch.py
+    "forgeable_secret": lambda k: (
+        k.mint.user(supabase.LOCAL_CLI_JWT_SECRET),
+        {"public_secrets": True},
+    ),
+    # found keys and the measured clock: real loopback servers, in test_discovery.py,
+    # test_keystate.py and test_skew.py
+    "verified_with_discovered_key": None,
+    "discovery_failed": None,
+    "issuer_mismatch_in_discovery": None,
+    "kid_not_published": None,
+    "signing_keys_standby": None,
+    "legacy_secret_only": None,
+    "clock_skew_measured": None,
 }
 
 

@@ -85,6 +85,7 @@ def test_wheel_carries_the_templates_and_static_files(wheel):
         assert on_disk, folder
         assert on_disk <= names, on_disk - names
     assert "inspector/cli.py" in names
+    assert "inspector/tokens/weak_secrets.txt" in names  # package data: the forgeable check's list
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "templates/"))]
 
 

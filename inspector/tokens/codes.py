@@ -379,6 +379,75 @@ CONFIGURED_SECRET_MISSING = _d(
     "Set SUPABASE_JWT_SECRET in the .env the inspector reads, or paste the secret in the Key box.",
 )
 
+# Keys found for you: discovery, key state, forgeable tokens, the measured clock skew.
+VERIFIED_WITH_DISCOVERED_KEY = _d(
+    "verified_with_discovered_key",
+    "info",
+    "Verified with the issuer's published keys (no key was pasted)",
+    "Verify the same way in your code: `jwt.PyJWKClient({jwks_url}, lifespan=600)` and "
+    "`get_signing_key_from_jwt(token)` (it caches the keys no longer than Supabase's edge does "
+    "and refetches on an unknown kid); in supabase-js, `supabase.auth.getClaims()`.",
+)
+DISCOVERY_FAILED = _d(
+    "discovery_failed",
+    "warning",
+    "The issuer's published keys could not be fetched",
+    "Paste the key in the Key box (the JWKS JSON, a PEM public key, or the JWT secret), or check "
+    "that this machine can reach the URL named above.",
+)
+ISSUER_MISMATCH_IN_DISCOVERY = _d(
+    "issuer_mismatch_in_discovery",
+    "error",
+    "The issuer's OpenID configuration names another issuer",
+    "A token's iss must be exactly the `issuer` of its OpenID configuration (a trailing slash "
+    "counts): its keys are not used otherwise. Check who issued the token, verify with the keys "
+    "of the issuer you expect, and pass `issuer=` to jwt.decode().",
+)
+KID_NOT_PUBLISHED = _d(
+    "kid_not_published",
+    "error",
+    "The key that signed this token is not published (rotated or revoked)",
+    "Get a fresh token (sign in again, or refresh the session): it is signed with the current "
+    "key. After a rotation caches keep the old JWKS up to 20 min; revoke a previously used key "
+    "only after the access-token lifetime + 15 min. A token of another project needs that "
+    "project's keys.",
+)
+SIGNING_KEYS_STANDBY = _d(
+    "signing_keys_standby",
+    "info",
+    "The project publishes other signing keys too (standby or previously used)",
+    "Verifiers must pick the key by kid and refetch the JWKS on an unknown one, caching it no "
+    "longer than Supabase does (10 min): `jwt.PyJWKClient(url, lifespan=600)` in PyJWT, "
+    "`supabase.auth.getClaims()` in supabase-js. Wait 20 min after creating a standby key "
+    "before rotating to it.",
+)
+LEGACY_SECRET_ONLY = _d(
+    "legacy_secret_only",
+    "info",
+    "The project signs with the legacy JWT secret only (its JWKS is empty)",
+    "To move to signing keys: Project Settings > JWT Keys > Migrate JWT secret (it imports the "
+    "secret and creates a standby ES256 key), wait 20 min for caches, Rotate keys, verify with "
+    "the JWKS (`supabase.auth.getClaims()` in supabase-js, `jwt.PyJWKClient(url, lifespan=600)` "
+    "in Python), then revoke the legacy secret after the access-token lifetime + 15 min "
+    "(disable the anon and service_role keys first).",
+)
+FORGEABLE_SECRET = _d(
+    "forgeable_secret",
+    "error",
+    "Anyone can mint this token: it is signed with a publicly known secret",
+    "Set your own random JWT secret (at least 32 characters, e.g. `python -c 'import secrets; "
+    "print(secrets.token_urlsafe(48))'`) and re-issue the keys signed with it (self-hosted: "
+    "JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY), or migrate to asymmetric signing keys; accept "
+    "tokens signed with a published secret only from a local stack.",
+)
+CLOCK_SKEW_MEASURED = _d(
+    "clock_skew_measured",
+    "warning",
+    "The clocks disagree by {amount}",
+    "Sync this machine's clock (NTP: `timedatectl set-ntp true`, or `sudo chronyc makestep`); "
+    "until then verify with `leeway={leeway}`.",
+)
+
 # What a signature's verdict rests on: a token that is not verified is headed by the first error
 # of these (the report's headline), before the errors of its claims.
 SIGNATURE_CODES = frozenset(
@@ -397,6 +466,7 @@ SIGNATURE_CODES = frozenset(
         JWKS_EMPTY,
         JWKS_FETCH_FAILED,
         JWKS_FETCH_BLOCKED,
+        KID_NOT_PUBLISHED,
     }
 )
 
@@ -481,4 +551,27 @@ ASYMMETRIC_SIGNATURE_INVALID = Variant(
     SIGNATURE_INVALID,
     fix="Use the JWKS of the project that issued the token (<iss>/.well-known/jwks.json); a "
     "stale cached JWKS also causes this.",
+)
+DISCOVERY_BLOCKED = Variant(
+    DISCOVERY_FAILED,
+    title="This site may not fetch the issuer's published keys",
+    fix="This shared site only fetches from its allow-list: paste the key (the JWKS JSON itself, "
+    "or a public key), or run the inspector locally.",
+)
+HMAC_TOKEN_WITH_SIGNING_KEYS = Variant(
+    SIGNING_KEYS_STANDBY,
+    title="The project has signing keys, but this token is signed with the legacy secret",
+    fix="After Rotate keys (Project Settings > JWT Keys) new tokens are ES256/RS256: verify them "
+    "with the JWKS (`supabase.auth.getClaims()`, or `jwt.PyJWKClient(url, lifespan=600)`), keep "
+    "the legacy secret (then previously used) until the last HS256 token has expired (its "
+    "lifetime + 15 min), then revoke it.",
+)
+WEAK_FORGEABLE_SECRET = Variant(
+    FORGEABLE_SECRET, title="Anyone can mint this token: it is signed with a common weak secret"
+)
+EXPIRED_BY_SKEW = Variant(
+    TOKEN_EXPIRED,
+    title="The token looks expired only because this machine's clock is ahead",
+    fix="Sync this machine's clock (NTP: `timedatectl set-ntp true`): by the server's clock the "
+    "token is still valid. Until then pass `leeway={leeway}` to jwt.decode().",
 )

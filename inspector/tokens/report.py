@@ -15,8 +15,12 @@ from inspector.findings import Finding, Severity, has_errors
 from inspector.textutil import lower_first, upper_first
 from inspector.tokens import codes
 from inspector.tokens.claims import span
+from inspector.tokens.classify import RefreshToken
 from inspector.tokens.decode import Part
+from inspector.tokens.discovery import Discovery
+from inspector.tokens.keystate import KeyState
 from inspector.tokens.rules import Lifetime
+from inspector.tokens.skew import Skew
 from inspector.tokens.verify import Signature
 from inspector.vocabulary import Outcome, SignatureStatus, TokenKind, look
 
@@ -56,6 +60,11 @@ class TokenReport:
     jwks_url: str | None = None
     issuer: str | None = None  # the issuer family in words ("Supabase Auth", "Auth0", ...)
     now: float = 0.0
+    discovery: Discovery | None = None  # how the keys were found when none was pasted
+    key_state: KeyState | None = None  # the project's signing keys, from its JWKS
+    clock: Skew | None = None  # this machine's clock against the server a fetch talked to
+    refresh: RefreshToken | None = None  # what a refresh token's format says
+    key_removed: tuple[str, ...] = ()  # invisible characters removed from the key
 
     def has_errors(self) -> bool:
         return has_errors(self.findings)
@@ -131,6 +140,22 @@ class TokenReport:
 
     def finding_codes(self) -> list[str]:
         return [f.code for f in self.findings]
+
+    @property
+    def truncated(self) -> bool:
+        """The token was cut off (token_truncated)."""
+        return any(f.code == codes.TOKEN_TRUNCATED for f in self.findings)
+
+    def refresh_dict(self) -> dict[str, Any] | None:
+        r = self.refresh
+        if r is None:
+            return None
+        return {
+            "format": r.format,
+            "session_id": r.session_id,
+            "counter": r.counter,
+            "checksum_ok": r.checksum_ok,
+        }
 
     # --- the answer first --------------------------------------------------------------------
 
@@ -220,6 +245,12 @@ class TokenReport:
             "issuer": self.issuer,
             "verified": self.verified,
             "headline": self.headline.to_dict(),
+            "truncated": self.truncated,
+            "refresh_token": self.refresh_dict(),
+            "key_cleaned": {"removed": list(self.key_removed)},
+            "discovery": self.discovery.to_dict() if self.discovery else None,
+            "key_state": self.key_state.to_dict() if self.key_state else None,
+            "clock": self.clock.to_dict() if self.clock else None,
         }
 
 

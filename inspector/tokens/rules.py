@@ -17,6 +17,7 @@ from inspector.textutil import url_host
 from inspector.tokens import codes
 from inspector.tokens.claims import iso, span
 from inspector.tokens.classify import issuer_family
+from inspector.tokens.skew import SERVER, THIS_MACHINE, Skew
 
 Claims = dict[str, Any]
 
@@ -168,43 +169,86 @@ def check_milliseconds(claims: Claims) -> list[Finding]:
     return [codes.TIME_IN_MILLISECONDS.make(detail, claim=ms[0])]
 
 
-def check_exp(claims: Claims, kind: str, now: float, leeway: float) -> list[Finding]:
-    """token_expired: exp is past (beyond the leeway)."""
+def _measured(skew: Skew | None) -> str:
+    """The measured skew as a sentence opening ("Measured just now: ...")."""
+    assert skew is not None
+    return f" Measured just now: {skew.words} ({skew.how})"
+
+
+def _ahead_words(skew: Skew | None, ahead: float) -> str:
+    """What the measured skew says of a token time `ahead` seconds past this machine's clock."""
+    if skew is None:
+        return ""
+    if skew.behind == THIS_MACHINE:
+        accounts = abs(skew.seconds - ahead) <= max(5.0, skew.uncertainty + 1)
+        return _measured(skew) + (": that accounts for it." if accounts else ".")
+    if skew.behind == SERVER:
+        return _measured(skew) + ": the clock of whoever issued the token is further ahead still."
+    return _measured(skew) + ": so the clock of whoever issued the token is ahead."
+
+
+def _ahead_leeway(ahead: float, skew: Skew | None) -> int:
+    """The leeway to suggest for a token time `ahead` of this machine: it, or the measured skew."""
+    needed = math.ceil(ahead) + 5
+    if skew is not None and skew.behind == THIS_MACHINE:
+        return max(needed, skew.leeway)
+    return needed
+
+
+def check_exp(
+    claims: Claims, kind: str, now: float, leeway: float, skew: Skew | None = None
+) -> list[Finding]:
+    """token_expired: exp is past (beyond the leeway); with a measured skew, whether the
+    server's clock agrees."""
     exp = seconds(claims, "exp")
     if exp is None or exp > now - leeway:
         return []
-    detail = (
-        f"exp {iso(exp)}: expired {span(now - exp)} ago"
-        + (f" (leeway {leeway:g} s)" if leeway else "")
-        + ". PyJWT raises ExpiredSignatureError: Signature has expired."
+    late = now - exp
+    detail = f"exp {iso(exp)}: expired {span(late)} ago" + (
+        f" (leeway {leeway:g} s)" if leeway else ""
     )
+    pyjwt = " PyJWT raises ExpiredSignatureError: Signature has expired."
+    if skew is not None and skew.behind == SERVER and -skew.seconds >= late:
+        # This machine is ahead by more than the token is late: by the server's clock it is valid.
+        left = -skew.seconds - late
+        detail += f".{_measured(skew)}: by its clock the token expires in {span(left)}." + pyjwt
+        return [codes.EXPIRED_BY_SKEW.make(detail, leeway=max(skew.leeway, math.ceil(late) + 5))]
+    if skew is not None:
+        if skew.behind == SERVER:
+            detail += f".{_measured(skew)}: by its clock it expired {span(late + skew.seconds)} ago"
+        elif skew.behind == THIS_MACHINE:
+            detail += f".{_measured(skew)}: by its clock it expired even longer ago"
+        else:
+            detail += f".{_measured(skew)}: the token really expired"
+    detail += "." + pyjwt
     if kind in LEGACY_KEY_KINDS:
         return [codes.LEGACY_KEY_EXPIRED.make(detail)]
     return [make(codes.TOKEN_EXPIRED, detail)]
 
 
-def check_nbf(claims: Claims, now: float, leeway: float) -> list[Finding]:
+def check_nbf(claims: Claims, now: float, leeway: float, skew: Skew | None = None) -> list[Finding]:
     """token_not_yet_valid: nbf is ahead (beyond the leeway)."""
     nbf = seconds(claims, "nbf")
     if nbf is None or nbf <= now + leeway:
         return []
     detail = (
-        f"nbf {iso(nbf)}: valid in {span(nbf - now)}. PyJWT raises ImmatureSignatureError: The "
-        "token is not yet valid (nbf)."
+        f"nbf {iso(nbf)}: valid in {span(nbf - now)}.{_ahead_words(skew, nbf - now)} PyJWT "
+        "raises ImmatureSignatureError: The token is not yet valid (nbf)."
     )
-    return [codes.NOT_YET_VALID_BY.make(detail, leeway=math.ceil(nbf - now) + 5)]
+    return [codes.NOT_YET_VALID_BY.make(detail, leeway=_ahead_leeway(nbf - now, skew))]
 
 
-def check_iat(claims: Claims, now: float, leeway: float) -> list[Finding]:
+def check_iat(claims: Claims, now: float, leeway: float, skew: Skew | None = None) -> list[Finding]:
     """issued_in_future: iat is ahead of this machine's clock (beyond the leeway)."""
     iat = seconds(claims, "iat")
     if iat is None or iat <= now + leeway:
         return []
     detail = (
-        f"iat {iso(iat)} is {span(iat - now)} ahead of this machine's clock. PyJWT raises "
-        "ImmatureSignatureError: The token is not yet valid (iat)."
+        f"iat {iso(iat)} is {span(iat - now)} ahead of this machine's clock."
+        f"{_ahead_words(skew, iat - now)} PyJWT raises ImmatureSignatureError: The token is not "
+        "yet valid (iat)."
     )
-    return [codes.ISSUED_AHEAD_BY.make(detail, leeway=math.ceil(iat - now) + 5)]
+    return [codes.ISSUED_AHEAD_BY.make(detail, leeway=_ahead_leeway(iat - now, skew))]
 
 
 def check_exp_present(claims: Claims) -> list[Finding]:
@@ -306,8 +350,10 @@ def claim_findings(
     leeway: float,
     audience: str | None,
     given_ref: str | None,
+    skew: Skew | None = None,
 ) -> list[Finding]:
-    """Every header and claim rule, in the report's order."""
+    """Every header and claim rule, in the report's order (`skew`: this machine's clock against
+    a server's, when a fetch measured it)."""
     out: list[Finding] = []
     if isinstance(header, dict):
         for rule in HEADER_RULES:
@@ -316,8 +362,8 @@ def claim_findings(
     out += check_demo_key(text) + check_role(kind, c) + check_iss(kind, c)
     if isinstance(claims, dict):
         out += check_numeric_dates(claims) + check_milliseconds(claims)
-        out += check_exp(claims, kind, now, leeway) + check_nbf(claims, now, leeway)
-        out += check_iat(claims, now, leeway) + check_exp_present(claims)
+        out += check_exp(claims, kind, now, leeway, skew) + check_nbf(claims, now, leeway, skew)
+        out += check_iat(claims, now, leeway, skew) + check_exp_present(claims)
         out += check_lifetime(claims, kind) + check_aud(claims, audience)
     return out + check_project(token_ref(claims), given_ref)
 
@@ -359,13 +405,19 @@ def _under_ms(value: object) -> float | None:
     return v if v is not None and v < MILLISECONDS_ABOVE else None
 
 
-def suggested_leeway(claims: Claims | None, now: float, leeway: float) -> float:
-    """The leeway a snippet should pass: the user's, or enough for a small clock skew."""
+def suggested_leeway(
+    claims: Claims | None, now: float, leeway: float, skew: Skew | None = None
+) -> float:
+    """The leeway a snippet should pass: the user's, or enough for a small clock skew (the
+    measured one, when a fetch read the server's clock)."""
     if not isinstance(claims, dict):
         return leeway
-    skew = 0.0
+    ahead = 0.0
     for name in ("iat", "nbf"):
         v = _under_ms(claims.get(name))
         if v is not None and 0 < v - now <= 300:
-            skew = max(skew, v - now)
-    return max(leeway, math.ceil(skew) + 5) if skew else leeway
+            ahead = max(ahead, v - now)
+    out = max(leeway, math.ceil(ahead) + 5) if ahead else leeway
+    if skew is not None and skew.behind is not None and skew.leeway <= 300 + 5:
+        out = max(out, skew.leeway)
+    return out

@@ -1,27 +1,41 @@
 """inspect_token: pasted text -> TokenReport. The one service function of the token inspector.
 
-clean -> classify -> (not a JWT: not_jwt.py) -> decode -> rules.py -> fetch a JWKS URL
-(fetch.py, the only I/O) -> read the key (keys.py, pure) -> verify.py -> report.
+clean -> classify -> (not a JWT: not_jwt.py) -> decode -> the key: pasted (a JWKS URL fetched
+by fetch.py, the only I/O) or, with none, found: the publicly known secrets (forgeable.py) and
+the issuer's published keys (discovery.py says where, fetch.py fetches, keystate.py reads the
+project's signing-key state) -> read the key (keys.py, pure) -> verify.py -> rules.py (with the
+clock skew a fetch measured, skew.py) -> report.
 """
 
 from __future__ import annotations
 
 import binascii
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from inspector import supabase
+from inspector.codegen import py_str
 from inspector.findings import Finding, dedupe, make, ordered
 from inspector.netpolicy import LOCAL, ProbeBlockedError, ProbePolicy
-from inspector.textutil import valid_text
+from inspector.textutil import upper_first, url_host, valid_text
 from inspector.tokens import claims as claims_mod
-from inspector.tokens import codes, keys, rules
-from inspector.tokens.classify import is_supabase_issuer, issuer_family, jwt_kind, text_kind
+from inspector.tokens import codes, discovery, forgeable, keys, keystate, rules
+from inspector.tokens.classify import (
+    is_supabase_issuer,
+    issuer_family,
+    jwt_kind,
+    refresh_token,
+    text_kind,
+)
 from inspector.tokens.clean import Cleaned, clean_input, remove_invisible
 from inspector.tokens.decode import Decoded, b64url_decode, decode_jwt
-from inspector.tokens.fetch import JWKSFetchError, fetch_jwks
+from inspector.tokens.discovery import Discovery, DiscoveryError
+from inspector.tokens.fetch import FetchResult, JWKSFetchError, fetch_json, fetch_jwks
+from inspector.tokens.keystate import KeyState
 from inspector.tokens.not_jwt import not_a_jwt
 from inspector.tokens.report import TokenReport
+from inspector.tokens.skew import Skew, from_http_date
 from inspector.tokens.snippets import curl_snippet, python_snippet
 from inspector.tokens.verify import Signature, Verification, header_problem, verify
 
@@ -38,12 +52,19 @@ def inspect_token(
     fetch_timeout: float = 3.0,
     now: float | None = None,
     configured_jwks_url: str | None = None,
+    discover: bool = False,
+    public_secrets: bool = False,
+    cafile: str | None = None,
 ) -> TokenReport:
     """Clean, classify, decode, verify and explain whatever was pasted as a token. Never raises
     on bad input: every problem is a finding in the report.
 
     `configured_secret=""` means "asked for, but none is configured". `configured_jwks_url`
-    (the configured project's JWKS) verifies ES256/RS256 tokens when no key is given."""
+    (the configured project's JWKS) verifies ES256/RS256 tokens when no key is given.
+    With no key at all: `public_secrets` tries an HS* token against the publicly known and
+    common weak secrets (no I/O); `discover` fetches the issuer's published keys (its JWKS, or
+    through its OpenID configuration) under `policy`, within one `fetch_timeout`. `cafile`: a
+    CA to trust for https fetches besides nothing else (tests' own CA); default certifi."""
     token, key, audience, project, configured_secret = (
         valid_text(v) for v in (token, key, audience, project, configured_secret)
     )
@@ -67,6 +88,10 @@ def inspect_token(
         policy=policy,
         fetch_timeout=fetch_timeout,
         now=time.time() if now is None else float(now),
+        discover=bool(discover),
+        public_secrets=bool(public_secrets),
+        cafile=cafile,
+        key_removed=(key_removed,) if key_removed else (),
     )
     kind = text_kind(req.text)
     if kind is not None:
@@ -90,6 +115,15 @@ class _Request:
     policy: ProbePolicy
     fetch_timeout: float
     now: float
+    discover: bool = False
+    public_secrets: bool = False
+    cafile: str | None = None
+    key_removed: tuple[str, ...] = ()
+
+    @property
+    def keyless(self) -> bool:
+        """Nothing to verify with was given: the keys may be found instead."""
+        return self.key is None and not self.configured_secret and not self.configured_jwks_url
 
 
 def _given_ref(project: str | None) -> str | None:
@@ -125,6 +159,8 @@ def _not_a_jwt_report(req: _Request, kind: str, findings: list[Finding]) -> Toke
         },
         removed=req.cleaned.removed,
         now=req.now,
+        refresh=refresh_token(req.text) if kind == "supabase_refresh_token" else None,
+        key_removed=req.key_removed,
     )
 
 
@@ -138,6 +174,18 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
         findings.append(make(code, detail))
     else:
         kind = jwt_kind(claims)
+    alg = header.get("alg") if isinstance(header, dict) else None
+    jwks_url = _jwks_url(kind, claims, alg)
+    if decoded.errors and not _signed_anyway(decoded):
+        detail = "the token does not decode, so there is no signature to check"
+        if decoded.truncated:
+            detail = "the token was cut off, so there is no whole signature to check"
+        signature = Signature("not_applicable", alg if isinstance(alg, str) else None, None, detail)
+        checked = _Checked(Verification(signature, []))
+    else:
+        checked = _verify(req, header, claims, kind)
+        signature = checked.verification.signature
+    # The claims are judged after any fetch: its answer read the server's clock too.
     findings += rules.claim_findings(
         header,
         claims,
@@ -147,26 +195,20 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
         leeway=req.leeway,
         audience=req.audience,
         given_ref=req.given_ref,
+        skew=checked.skew,
     )
-    alg = header.get("alg") if isinstance(header, dict) else None
-    jwks_url = _jwks_url(kind, claims, alg)
-    if decoded.errors and not _signed_anyway(decoded):
-        detail = "the token does not decode, so there is no signature to check"
-        if decoded.truncated:
-            detail = "the token was cut off, so there is no whole signature to check"
-        signature = Signature("not_applicable", alg if isinstance(alg, str) else None, None, detail)
-    else:
-        v = _verify(req, header, claims)
-        signature = v.signature
-        findings += v.findings + _signature_findings(signature, jwks_url, alg)
+    if signature.status != "not_applicable":
+        findings += checked.verification.findings + _signature_findings(signature, jwks_url, alg)
+    findings += checked.findings
     token_ref = rules.token_ref(claims)
+    found_url = checked.discovery.jwks_url if checked.discovery else None
     python = python_snippet(
         kind,
         header,
         claims,
         key_used=signature.key_used,
-        jwks_url=jwks_url,
-        leeway=rules.suggested_leeway(claims, req.now, req.leeway),
+        jwks_url=found_url or jwks_url,
+        leeway=rules.suggested_leeway(claims, req.now, req.leeway, checked.skew),
     )
     return TokenReport(
         kind=kind,
@@ -185,49 +227,186 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
         jwks_url=jwks_url,
         issuer=_issuer_words(claims, kind),
         now=req.now,
+        discovery=checked.discovery,
+        key_state=checked.key_state,
+        clock=checked.skew,
+        key_removed=req.key_removed,
     )
 
 
-# --- the signature: fetch (if a URL), read the key, verify -----------------------------------
+# --- the signature: the key (pasted, fetched or found), read, verified -----------------------
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The verification, and what finding the keys learnt on the way."""
+
+    verification: Verification
+    findings: list[Finding] = field(default_factory=list)  # discovery, key state, clock
+    discovery: Discovery | None = None
+    key_state: KeyState | None = None
+    skew: Skew | None = None
 
 
 def _verify(
-    req: _Request, header: rules.Claims | None, claims: rules.Claims | None
-) -> Verification:
+    req: _Request, header: rules.Claims | None, claims: rules.Claims | None, kind: str
+) -> _Checked:
     problem = header_problem(header)
     if problem is not None:
-        return Verification(problem, [])  # nothing to verify: no key is read, nothing fetched
+        # nothing to verify: no key is read, nothing fetched
+        return _Checked(Verification(problem, []))
+    assert isinstance(header, dict)  # header_problem found an alg in it
+    alg: str = header["alg"]
+    iss = claims.get("iss") if isinstance(claims, dict) else None
+    jwks_hint = supabase.jwks_url_from_issuer(iss) if is_supabase_issuer(iss) else None
+    if req.keyless and (req.public_secrets or req.discover):
+        return _found_keys(req, header, claims, kind, alg, jwks_hint)
     key = req.key
-    alg = header.get("alg") if isinstance(header, dict) else None
     if req.configured_jwks_url and key is None and keys.family_of(alg) in keys.ASYMMETRIC:
         key = req.configured_jwks_url  # the configured project's public keys
-    iss = claims.get("iss") if isinstance(claims, dict) else None
-    parsed = _read_key(key, req.policy, req.fetch_timeout)
+    parsed, answer = _read_key(key, req)
     if parsed is not None and req.key_cleaned and key is req.key:
         parsed = replace(parsed, description=f"{parsed.description}, invisible characters removed")
-    return verify(
-        req.text,
-        header,
-        parsed,
-        configured_secret=req.configured_secret,
-        jwks_hint=supabase.jwks_url_from_issuer(iss) if is_supabase_issuer(iss) else None,
+    v = verify(
+        req.text, header, parsed, configured_secret=req.configured_secret, jwks_hint=jwks_hint
     )
+    skew = _skew(answer)
+    return _Checked(v, _skew_findings(skew, answer), skew=skew)
 
 
-def _read_key(key: str | None, policy: ProbePolicy, timeout: float) -> keys.ParsedKey | None:
+def _read_key(key: str | None, req: _Request) -> tuple[keys.ParsedKey | None, FetchResult | None]:
     """The key read; a JWKS URL is fetched first (under the policy), then its document read."""
     if key is None:
-        return None
+        return None, None
     if not keys.needs_fetch(key):
-        return keys.read_key(key)
+        return keys.read_key(key), None
     url = key.strip()
     try:
-        result = fetch_jwks(url, policy, timeout)
+        result = fetch_jwks(url, req.policy, req.fetch_timeout, cafile=req.cafile)
     except ProbeBlockedError as exc:
-        return keys.unfetched(url, exc.reason, blocked=True)
+        return keys.unfetched(url, exc.reason, blocked=True), None
     except JWKSFetchError as exc:
-        return keys.unfetched(url, str(exc), blocked=False)
-    return keys.read_fetched_jwks(result.document, url)
+        return keys.unfetched(url, str(exc), blocked=False), None
+    return keys.read_fetched_jwks(result.document, url), result
+
+
+def _found_keys(
+    req: _Request,
+    header: dict[str, Any],
+    claims: rules.Claims | None,
+    kind: str,
+    alg: str,
+    jwks_hint: str | None,
+) -> _Checked:
+    """No key was given: an HMAC token is tried against the secrets anyone knows; the issuer's
+    published keys verify an asymmetric one (and tell a Supabase project's key state)."""
+    hmac_token = keys.family_of(alg) == "hmac"
+    v = verify(req.text, header, None, configured_secret=None, jwks_hint=jwks_hint)
+    if hmac_token and req.public_secrets:
+        hit = forgeable.find_secret(req.text, alg)
+        if hit is not None:
+            v = _forgeable(alg, hit)
+    if not req.discover:
+        return _Checked(v)
+    found = _discover(req, claims, kind, alg)
+    if found is None:
+        return _Checked(v)
+    where, jwks, answers, failure = found
+    skew = next((s for s in map(_skew, reversed(answers)) if s is not None), None)
+    extra = ([failure] if failure else []) + _skew_findings(skew, answers[-1] if answers else None)
+    jwks_url = where.jwks_url
+    if jwks is None or jwks_url is None:
+        return _Checked(v, extra, where, skew=skew)
+    state, state_findings = keystate.key_state(jwks, alg, header.get("kid"), jwks_url)
+    extra = state_findings + extra
+    if hmac_token:
+        return _Checked(v, extra, where, state, skew)  # a JWKS holds no HMAC secret
+    v = verify(req.text, header, jwks, configured_secret=None, jwks_hint=jwks_hint)
+    if state.state == keystate.KID_NOT_PUBLISHED:
+        # kid_not_published says it, with the project's key state: not key_not_found again
+        replaced = (codes.KEY_NOT_FOUND, codes.JWKS_EMPTY)
+        v = Verification(v.signature, [f for f in v.findings if f.code not in replaced])
+    if v.signature.status == "valid":
+        kid = (v.signature.key_used or "").removeprefix("jwk:")
+        detail = f"verified with the key {kid} from {jwks_url} ({alg})"
+        v = Verification(replace(v.signature, detail=detail), v.findings)
+        where = replace(where, kid=kid)
+        via = f" (named by {where.config_url})" if where.config_url else ""
+        cached = " (cached)" if where.cached else ""
+        said = f"No key was pasted: the key {kid} was found at {jwks_url}{via}{cached}."
+        extra.insert(0, make(codes.VERIFIED_WITH_DISCOVERED_KEY, said, jwks_url=py_str(jwks_url)))
+    return _Checked(v, extra, where, state, skew)
+
+
+def _forgeable(alg: str, hit: forgeable.PublicSecret) -> Verification:
+    """The verdict for a token signed with a secret anyone knows: valid, and forgeable."""
+    words = hit.words
+    detail = (
+        f"The signature verifies with {words}: anyone can sign tokens like this one, and a "
+        "verifier configured with that secret accepts them."
+    )
+    if hit.published:
+        finding = make(codes.FORGEABLE_SECRET, detail)
+    else:
+        finding = codes.WEAK_FORGEABLE_SECRET.make(detail)
+    how = f"verified with {words} ({alg})"
+    sig = Signature("valid", alg, "public_secret", how, hit.description)
+    return Verification(sig, [finding])
+
+
+_Found = tuple[Discovery, keys.ParsedKey | None, list[FetchResult], Finding | None]
+
+
+def _discover(req: _Request, claims: rules.Claims | None, kind: str, alg: str) -> _Found | None:
+    """Fetch the issuer's JWKS (through its OpenID configuration for other issuers), all within
+    one deadline: (how, the JWKS read, the answers, the finding when it failed)."""
+    plan = discovery.plan(claims, alg, kind)
+    if plan is None:
+        return None
+    deadline = time.monotonic() + req.fetch_timeout
+    answers: list[FetchResult] = []
+    url = plan.jwks_url or plan.config_url or ""
+    where = Discovery("failed", plan.issuer, plan.family, plan.jwks_url, plan.config_url)
+    try:
+        if plan.jwks_url is None:
+            assert plan.config_url is not None
+            doc = fetch_json(plan.config_url, req.policy, _left(deadline), cafile=req.cafile)
+            answers.append(doc)
+            url = discovery.jwks_uri(doc.document, plan.issuer, plan.config_url)
+            where = replace(where, jwks_url=url)
+        result = fetch_jwks(url, req.policy, _left(deadline), cafile=req.cafile)
+        answers.append(result)
+    except ProbeBlockedError as exc:
+        detail = f"{url}: {exc.reason}."
+        blocked = replace(where, status="blocked", detail=exc.reason)
+        return blocked, None, answers, codes.DISCOVERY_BLOCKED.make(detail)
+    except JWKSFetchError as exc:
+        detail = f"{url}: {exc}."
+        return replace(where, detail=str(exc)), None, answers, make(codes.DISCOVERY_FAILED, detail)
+    except DiscoveryError as exc:
+        failed = replace(where, status=exc.status, detail=exc.finding.detail)
+        return failed, None, answers, exc.finding
+    cached = all(a.cached for a in answers)
+    found = replace(where, status="found", cached=cached)
+    return found, keys.read_fetched_jwks(result.document, url), answers, None
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+def _skew(answer: FetchResult | None) -> Skew | None:
+    if answer is None:
+        return None
+    return from_http_date(answer.date, answer.local_time, url_host(answer.url) or "", answer.rtt)
+
+
+def _skew_findings(skew: Skew | None, answer: FetchResult | None) -> list[Finding]:
+    """clock_skew_measured, when a fetch's answer says this machine's clock is off."""
+    if skew is None or skew.behind is None or answer is None:
+        return []
+    detail = f"{upper_first(skew.words)} ({skew.how}, read with {answer.url})."
+    return [make(codes.CLOCK_SKEW_MEASURED, detail, amount=skew.amount, leeway=skew.leeway)]
 
 
 def _signature_findings(sig: Signature, jwks_url: str | None, alg: object) -> list[Finding]:

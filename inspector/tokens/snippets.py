@@ -128,7 +128,9 @@ def python_snippet(
     url = jwks_url or "https://<project-ref>.supabase.co/auth/v1/.well-known/jwks.json"
     return (
         "import jwt  # PyJWT\n\n"
-        f"jwks = jwt.PyJWKClient({py_str(url)}, timeout=5)  # create once, reuse (it caches keys)\n"
+        "# Create it once and reuse it: it caches the keys 10 min (lifespan=600), as long as\n"
+        "# Supabase's edge caches the JWKS, and refetches when a token's kid is unknown.\n"
+        f"jwks = jwt.PyJWKClient({py_str(url)}, timeout=5, lifespan=600)\n"
         "signing_key = jwks.get_signing_key_from_jwt(token)\n"
         "claims = jwt.decode(\n"
         "    token,\n    signing_key.key,\n"

@@ -288,8 +288,9 @@ def _field(name: str) -> Any:
 
 def may_probe() -> bool:
     """Whether this request may send packets out: a connection diagnosis (unless the JSON asks
-    for `probe: false`), a token checked against a JWKS URL, a .env checked live, a pasted
-    connection string, a request test."""
+    for `probe: false`), a token checked against a JWKS URL or against its issuer's published
+    keys (no key, discovery on), a .env checked live, a pasted connection string, a request
+    test."""
     endpoint = request.endpoint or ""
     if endpoint in REQUEST_ENDPOINTS:
         return True
@@ -303,13 +304,23 @@ def may_probe() -> bool:
         from inspector.tokens import needs_fetch
 
         key = _field("key")
-        return isinstance(key, str) and needs_fetch(key)
+        if isinstance(key, str) and key.strip():
+            return needs_fetch(key)
+        # No key: the issuer's published keys are fetched, unless discovery is switched off.
+        discover = _field("discover")
+        if request.is_json:
+            return discover is True or (discover is None and _discovers_by_default())
+        return discover not in (None, "", "false")
     if endpoint == PASTE_ENDPOINT:
         from inspector.paste import detect_paste
 
         text = _field("text")
         return isinstance(text, str) and detect_paste(text) == "connection"
     return False
+
+
+def _discovers_by_default() -> bool:
+    return bool(current_app.config.get("INSPECTOR_DISCOVER_KEYS", True))
 
 
 def make_limiter(app: Flask) -> Limiter:

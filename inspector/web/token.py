@@ -64,6 +64,12 @@ class TokenForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=MAX_LEEWAY)],
         description="Clock skew to allow on exp, nbf and iat, as jwt.decode(leeway=...).",
     )
+    discover = BooleanField(
+        "Discover keys",
+        default=True,
+        description="With no key: fetch the issuer's published keys (a Supabase project's JWKS, "
+        "another issuer's through its OpenID configuration) and try the publicly known secrets.",
+    )
     use_configured_secret = BooleanField(
         "Verify with the configured SUPABASE_JWT_SECRET (or SUPABASE_URL's JWKS)",
         description="From the .env this inspector reads; the value is never shown. ES256/RS256 "
@@ -76,6 +82,11 @@ def _configured() -> tuple[str | None, str | None]:
     values = configured_values(current_app.config.get("INSPECTOR_ENV_FILE"))
     jwks_url = supabase.jwks_url_of_project(values.get("SUPABASE_URL"))
     return values.get("SUPABASE_JWT_SECRET") or None, jwks_url
+
+
+def discover_default() -> bool:
+    """Whether keys are discovered when the request does not say (INSPECTOR_DISCOVER_KEYS)."""
+    return bool(current_app.config.get("INSPECTOR_DISCOVER_KEYS", True))
 
 
 def configured_secret_available() -> bool:
@@ -104,15 +115,20 @@ class TokenRequest:
     leeway: float | None = None
     configured_secret: str | None = None
     configured_jwks_url: str | None = None
+    discover: bool = False
 
     @property
     def fetches(self) -> bool:
-        """Inspecting it reads a JWKS URL (the key given, or the configured project's)."""
-        return bool(self.configured_jwks_url) or needs_fetch(self.key)
+        """Inspecting it may read a JWKS URL (the key given, the configured project's, or the
+        issuer's published keys, found for a token without a key)."""
+        if self.configured_jwks_url or needs_fetch(self.key):
+            return True
+        return self.discover and not (self.key or "").strip() and not self.configured_secret
 
     def offline(self) -> TokenRequest:
-        """The same request without the key and the configured JWKS URL: nothing is fetched."""
-        return replace(self, key=None, configured_jwks_url=None)
+        """The same request without the key, the configured JWKS URL and discovery: nothing is
+        fetched."""
+        return replace(self, key=None, configured_jwks_url=None, discover=False)
 
 
 def _inspect(req: TokenRequest) -> TokenReport:
@@ -126,6 +142,8 @@ def _inspect(req: TokenRequest) -> TokenReport:
         configured_jwks_url=req.configured_jwks_url,
         policy=current_policy(),
         fetch_timeout=min(probe_timeout(None), 5.0),
+        discover=req.discover,
+        public_secrets=True,  # no I/O: a token without a key is always tried against them
     )
 
 
@@ -180,6 +198,7 @@ def _inspect_form(form: TokenForm) -> TokenReport:
         form.leeway.data,
         secret,
         jwks_url,
+        bool(form.discover.data),
     )
     if not req.fetches:
         return _inspect(req)
@@ -193,6 +212,8 @@ def _inspect_form(form: TokenForm) -> TokenReport:
 @bp.route("/token", methods=["GET", "POST"])
 def page() -> tuple[str, int]:
     form = TokenForm()
+    if request.method == "GET":
+        form.discover.data = discover_default()
     report = None
     if form.validate_on_submit():
         report = _inspect_form(form)
@@ -205,7 +226,7 @@ def page() -> tuple[str, int]:
 
 def render_from_paste(text: str) -> tuple[str, int]:
     """The home page's paste box sent a token here: inspect it and show this page."""
-    form = TokenForm(formdata=None, data={"token": text})
+    form = TokenForm(formdata=None, data={"token": text, "discover": discover_default()})
     return _render(form, _inspect_form(form))
 
 
@@ -220,8 +241,12 @@ def api_token() -> Response:
     if leeway is not None and (not math.isfinite(leeway) or not 0 <= leeway <= MAX_LEEWAY):
         raise ApiError(f"the field 'leeway' must be between 0 and {MAX_LEEWAY}")
     requested = bool(api.field(data, "use_configured_secret", bool))
+    discover = api.field(data, "discover", bool)
+    discover = discover_default() if discover is None else discover
     secret, jwks_url = _configured_secret(requested)
-    report = run_inspection(TokenRequest(token, key, audience, project, leeway, secret, jwks_url))
+    report = run_inspection(
+        TokenRequest(token, key, audience, project, leeway, secret, jwks_url, discover)
+    )
     # Serialised here rather than by jsonify: no key sorting (the report's order is the
     # contract's order), a third of the cost on the hot path.
     body = json.dumps(report.to_dict(), separators=(",", ":"), default=str)

@@ -204,6 +204,8 @@
     if (leeway && !Number.isNaN(Number(leeway))) body.leeway = Number(leeway);
     const configured = form.elements.namedItem("use_configured_secret");
     if (configured && configured.type === "checkbox" && configured.checked) body.use_configured_secret = true;
+    // Typing never fetches an issuer's keys (Inspect does, when "Discover keys" is on).
+    body.discover = false;
     return body;
   }
 
