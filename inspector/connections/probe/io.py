@@ -56,7 +56,7 @@ TCP_GRACE = 0.25
 FIRST_QUERY = (
     "select version(), current_user, current_database(), inet_server_addr()::text, "
     "inet_server_port(), current_setting('server_version'), "
-    "s.ssl, s.version, s.cipher, s.bits "
+    "s.ssl, s.version, s.cipher, s.bits, extract(epoch from now())::float8 "
     "from (select 1) one left join pg_stat_ssl s on s.pid = pg_backend_pid()"
 )
 
@@ -322,11 +322,17 @@ def libpq_login(kw: dict[str, str], deadline: float) -> Login:
 def first_query(conn: Any, deadline: float) -> Query:
     try:
         cur = conn.cursor()
+        sent = time.time()  # this machine's clock, to set against the server's now()
         cur.execute(FIRST_QUERY)
         if not _wait(conn, deadline):
             return Query(timed_out=True)
+        answered = time.time()
         row = cur.fetchone()
-        return Query(tuple(row) if row is not None else None)
+        return Query(
+            tuple(row) if row is not None else None,
+            local_time=(sent + answered) / 2,
+            rtt=answered - sent,
+        )
     except psycopg2.Error as exc:
         return Query(error=str(exc))
 

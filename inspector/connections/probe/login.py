@@ -3,6 +3,8 @@ way the user's driver would, and the `connected` finding. No I/O (io.py logged i
 
 from __future__ import annotations
 
+from typing import Any
+
 from inspector import supabase
 from inspector.connections import codes
 from inspector.connections.classify import classify_asyncpg, classify_message, missing_root_cert
@@ -111,7 +113,7 @@ def query(
         st.status = StepStatus.WARNING
         st.detail = f"The first query failed: {lines[0] if lines else 'no row'}"
         return None, Judged()
-    version, user, db, addr, port, sv, ssl_on, ssl_ver, cipher, bits = result.row
+    version, user, db, addr, port, sv, ssl_on, ssl_ver, cipher, bits, server_now = result.row
     server: ServerInfo = {
         "version": version,
         "version_short": f"PostgreSQL {sv}",
@@ -124,6 +126,7 @@ def query(
         "ssl_version": login.ssl_protocol,
         "pg_stat_ssl": {"ssl": ssl_on, "version": ssl_ver, "cipher": cipher, "bits": bits},
         "sslmode": kw.get("sslmode", "prefer"),
+        "clock_skew_s": _skew(server_now, result.local_time),
     }
     st.detail = f"{sv}; user {user}, database {db}; pg_stat_ssl: ssl={ssl_on} {ssl_ver or ''}."
     return server, Judged()
@@ -177,3 +180,10 @@ def asyncpg_failed(
         st.detail += " libpq connects with the same string: the difference is the driver."
     cause = "your driver rejects what libpq accepts" if libpq_ok else "asyncpg fails too"
     return failed(st, make(classify_asyncpg(exc, first), st.detail), cause)
+
+
+def _skew(server_now: Any, local_time: float | None) -> float | None:
+    """The server's now() against this machine's clock, in seconds (> 0: this one is behind)."""
+    if not isinstance(server_now, int | float) or local_time is None:
+        return None
+    return round(float(server_now) - local_time, 3)

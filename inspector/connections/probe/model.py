@@ -167,6 +167,8 @@ class Query:
     row: tuple[Any, ...] | None = None  # FIRST_QUERY's row
     timed_out: bool = False
     error: str | None = None
+    local_time: float | None = None  # this machine's clock halfway through the query (epoch s)
+    rtt: float = 0.0  # seconds from sending the query to its answer
 
 
 # --- what the probe found ------------------------------------------------------------------------
@@ -210,6 +212,8 @@ class ServerInfo(TypedDict):
     ssl_version: str | None
     pg_stat_ssl: PgStatSsl
     sslmode: str
+    # The server's now() minus this machine's clock, in seconds (> 0: this machine is behind).
+    clock_skew_s: float | None
 
 
 @dataclass
