@@ -788,7 +788,10 @@ def test_page(client, case: Case):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     wanted = set(case.codes) | {c for codes in case.var_codes.values() for c in codes}
+    # A browser submits every textarea line break as CR LF: a form cannot show a file's.
+    wanted.discard("env_crlf_line_endings")
     assert wanted <= codes_in_html(html), (case.id, wanted - codes_in_html(html))
+    assert "env_crlf_line_endings" not in codes_in_html(html)
     assert_no_secrets(case, html)
     for name in case.var_codes:
         assert f'id="var-{name}"' in html

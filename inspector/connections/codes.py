@@ -80,6 +80,26 @@ USER_MISSING = _d(
     "(Supabase's pooler: `postgres.<project-ref>`). Without one, libpq and asyncpg send PGUSER "
     "or the name of the account running the program.",
 )
+SSLMODE_INVALID = _d(
+    "sslmode_invalid",
+    "error",
+    "The sslmode is not one libpq knows",
+    "Write one of `disable`, `allow`, `prefer`, `require`, `verify-ca`, `verify-full` "
+    "(lowercase, with a hyphen).",
+)
+SSL_TRUE_READ_AS_REQUIRE = _d(
+    "ssl_true_read_as_require",
+    "info",
+    "libpq reads ssl=true in a URI as sslmode=require",
+    "Write `sslmode=require` (or `sslmode=verify-full&sslrootcert=...`): `ssl=true` is "
+    "libpq's JDBC compatibility, which other drivers do not share.",
+)
+STRING_CONVERTED = _d(
+    "string_converted",
+    "info",
+    "Another tool's form, read as a libpq connection string",
+    None,
+)
 
 # --- static: Supabase knowledge --------------------------------------------------------------
 SUPABASE_DIRECT_IPV6_ONLY = _d(
@@ -396,6 +416,10 @@ PASSWORD_SPLITS_URI = Variant(
 _REMOVE_PARAMETER = "Remove `{param}` from the string{instead}."
 UNKNOWN_TO_LIBPQ = Variant(UNKNOWN_PARAMETER, fix=_REMOVE_PARAMETER, severity="error")
 UNKNOWN_TO_LIBPQ_ANY_DRIVER = Variant(UNKNOWN_PARAMETER, fix=_REMOVE_PARAMETER)
+SSLMODE_NEAREST = Variant(SSLMODE_INVALID, fix="Write `sslmode={nearest}`.")
+SSL_TRUE_OTHER_DRIVERS = Variant(  # the driver is not known: asyncpg and SQLAlchemy refuse it
+    SSL_TRUE_READ_AS_REQUIRE, severity="warning"
+)
 # What to write instead of a parameter libpq rejects (`{instead}` above).
 INSTEAD_OF_PARAMETER = {
     "ssl": " and write `sslmode=require` (or `verify-full` with `sslrootcert`) instead",

@@ -10,6 +10,7 @@ environment, the home directory or a file named in the string, in any mode.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import os
@@ -105,10 +106,26 @@ def resolve_driver(p: ParsedConnection, driver: str) -> str:
 
 
 def ssl_setting(p: ParsedConnection, driver: str) -> str | None:
-    """The sslmode the driver will use as written (asyncpg reads `ssl` in SQLAlchemy URLs)."""
+    """The sslmode the driver will use as written (asyncpg reads `ssl` in SQLAlchemy URLs,
+    libpq `ssl=true` in a URI as `require`)."""
     if driver == "sqlalchemy_asyncpg":
         return p.param("ssl") or None
-    return p.param("sslmode") or None
+    if driver == "asyncpg":
+        return p.param("sslmode") or None
+    return p.sslmode or None
+
+
+def nearest_sslmode(value: str) -> str | None:
+    """The valid sslmode a wrong one most likely means: node-postgres's `no-verify` (encrypt,
+    do not verify) is libpq's `require`; otherwise the closest spelling (`verify-fulll`,
+    `REQUIRE`, `verify_full`)."""
+    v = value.strip().lower().replace("_", "-")
+    if v in ("no-verify", "true", "1", "on", "yes"):
+        return "require"
+    if v in ("false", "0", "off", "no"):
+        return "disable"
+    close = difflib.get_close_matches(v, SSLMODES, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def scrub(text: str, secret: str | None) -> str:
@@ -341,8 +358,9 @@ def sqlalchemy_dialect_error(scheme: str) -> str | None:
 
 
 def libpq_unknown_params(p: ParsedConnection) -> list[tuple[str, str]]:
-    """Parameters libpq rejects: ask parse_dsn, dropping each offender until it accepts."""
-    params = dict(p.params)
+    """Parameters libpq rejects: ask parse_dsn, dropping each offender until it accepts
+    (`ssl=true` in a URI is libpq's `sslmode=require`, not an unknown option)."""
+    params = dict(p.libpq_params)
     unknown: list[tuple[str, str]] = []
     for _ in range(len(params) + 1):
         try:

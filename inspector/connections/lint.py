@@ -17,6 +17,7 @@ from inspector.connections.classify import missing_root_cert
 from inspector.connections.drivers import (
     ENCODE_CHARS,
     LIBPQ_DRIVERS,
+    SSLMODES,
     WEAK_SSLMODES,
     asyncpg_connect_params,
     asyncpg_parse,
@@ -24,6 +25,7 @@ from inspector.connections.drivers import (
     driver_views,
     first_line,
     libpq_unknown_params,
+    nearest_sslmode,
     resolve_driver,
     scrub,
     sqlalchemy_asyncpg_kwargs,
@@ -67,8 +69,20 @@ def static_findings(
     if drv not in STACK_DRIVERS or drv in LIBPQ_STACKS:  # the other stacks say their own TLS
         out += _ssl_findings(p, drv, host_kind)
     out += _libpq_parameter_findings(p, drv)
+    out += _sslmode_findings(p, drv)
     out += _host_findings(p)
-    return out
+    return _conversion_findings(p) + out
+
+
+def _conversion_findings(p: ParsedConnection) -> list[Finding]:
+    """A JDBC URL or a psql command line: say what it was read as."""
+    if p.converted_from == "jdbc":
+        what = "A JDBC URL (pgjdbc: TCP, localhost when no host is named)"
+    elif p.converted_from == "psql":
+        what = "A psql command line (its PG* variables, -h, -p, -U, -d and database name)"
+    else:
+        return []
+    return [make(codes.STRING_CONVERTED, f"{what}, read as `{p.masked}`.")]
 
 
 def _placeholder_findings(p: ParsedConnection) -> list[Finding]:
@@ -107,8 +121,9 @@ def _encoding_findings(p: ParsedConnection) -> list[Finding]:
     raw = p.raw_password
     if raw is None or p.format == "keyword":
         return []
+    # `%` starting two hex digits is an encoded character already (`s%40f` is `s@f`).
     bad = sorted(
-        {c for c in raw if c in ENCODE_CHARS}
+        {c for c in raw if c in ENCODE_CHARS and c != "%"}
         | ({"%"} if re.search(r"%(?![0-9A-Fa-f]{2})", raw) else set())
     )
     if not bad or p.placeholder:
@@ -215,6 +230,8 @@ def _asyncpg_dsn_findings(p: ParsedConnection) -> list[Finding]:
         text = scrub(first_line(exc), p.password)
         if missing_root_cert(text):
             return []  # verify_without_root_cert says it
+        if "`sslmode` parameter must be one of" in first_line(exc):
+            return []  # sslmode_invalid says it, with the value meant
         return [make(codes.DSN_UNPARSEABLE, f"asyncpg's DSN parser: {text}.")]
     out: list[Finding] = []
     for key, value in settings.items():
@@ -393,14 +410,57 @@ def _no_verification(mode: str | None, asyncpg_engine: bool, supa: bool, ca: str
 def _libpq_parameter_findings(p: ParsedConnection, drv: str) -> list[Finding]:
     if drv not in LIBPQ_DRIVERS or not p.params:
         return []
+    out = []
+    if p.format == "uri" and ("ssl", "true") in p.params:
+        detail = (
+            "libpq reads `ssl=true` in a URI's query as `sslmode=require` (its JDBC "
+            "compatibility): encrypted, the certificate not checked."
+        )
+        if drv == "auto":
+            detail += (
+                " asyncpg sends it to the server as a setting, which refuses the login, and "
+                "SQLAlchemy hands it to psycopg2 as an unknown option."
+            )
+            out.append(codes.SSL_TRUE_OTHER_DRIVERS.make(detail))
+        else:
+            out.append(make(codes.SSL_TRUE_READ_AS_REQUIRE, detail))
     variant = codes.UNKNOWN_TO_LIBPQ if drv != "auto" else codes.UNKNOWN_TO_LIBPQ_ANY_DRIVER
-    return [
+    return out + [
         variant.make(
             f"libpq rejects `{name}`: {message}. {_PARAM_HINTS.get(name, '')}".strip(),
             param=f"{name}={p.param(name) or ''}",
             instead=codes.INSTEAD_OF_PARAMETER.get(name, ""),
         )
         for name, message in libpq_unknown_params(p)
+    ]
+
+
+def _sslmode_findings(p: ParsedConnection, drv: str) -> list[Finding]:
+    """An sslmode libpq (and asyncpg) refuse before sending a packet, with the value meant."""
+    if drv not in (*LIBPQ_DRIVERS, "asyncpg"):
+        # sqlalchemy_asyncpg: the dialect hands `sslmode` to asyncpg.connect()
+        # (asyncpg_sslmode_param); the other stacks read sslmode by their own rules.
+        return []
+    mode = ssl_setting(p, drv)
+    if mode is None or mode in SSLMODES:
+        return []
+    who = (
+        "asyncpg refuses it"
+        if drv == "asyncpg"
+        else f'libpq stops with `invalid sslmode value: "{mode}"`'
+    )
+    detail = f"`sslmode={mode}`: {who} before sending a packet."
+    if mode.strip().lower() == "no-verify":
+        detail += (
+            " `no-verify` is node-postgres's spelling (encrypt, do not check the certificate)."
+        )
+    nearest = nearest_sslmode(mode)
+    if nearest is None:
+        return [make(codes.SSLMODE_INVALID, detail)]
+    return [
+        codes.SSLMODE_NEAREST.make(
+            detail + f" The nearest valid value is `{nearest}`.", nearest=nearest
+        )
     ]
 
 

@@ -14,7 +14,13 @@ import re
 from inspector import supabase
 from inspector.codegen import py_str, url_part
 from inspector.connections import codes
-from inspector.connections.drivers import WEAK_SSLMODES, libpq_unknown_params, verifies
+from inspector.connections.drivers import (
+    SSLMODES,
+    WEAK_SSLMODES,
+    libpq_unknown_params,
+    nearest_sslmode,
+    verifies,
+)
 from inspector.connections.hosts import SHARED_POOLER_KINDS, is_supabase_cloud, pooler_role
 from inspector.connections.parse import DEFAULT_PORT, SECRET_PARAMS, ParsedConnection
 from inspector.connections.probe import TlsReport
@@ -106,6 +112,8 @@ def _target_ssl(
     root = p.param("sslrootcert")
     if mode in ("true", "1"):
         mode = "require"
+    elif mode is not None and mode not in SSLMODES:
+        mode = nearest_sslmode(mode)  # `no-verify`, `verify-fulll`: the value meant
     if not remote:
         return mode, root
     supa = is_supabase_cloud(host_kind)

@@ -103,19 +103,26 @@ def _render(form: EnvForm, report: EnvReport | None, status: int = 200):
     )
 
 
+def from_textarea(text: str) -> str:
+    """A form's textarea text with LF line breaks. Browsers submit every line break of a
+    textarea as CR LF (HTML's form encoding), whatever the pasted text had: a CR LF from a form
+    says nothing about the user's file, so only a file or an API body can show one."""
+    return text.replace("\r\n", "\n")
+
+
 @bp.route("/env", methods=["GET", "POST"])
 def page():
     form = EnvForm()
     report = None
     if form.validate_on_submit():
-        report = _inspect(form.text.data, None, bool(form.probe.data))
+        report = _inspect(from_textarea(form.text.data), None, bool(form.probe.data))
     return _render(form, report)
 
 
 def render_from_paste(text: str):
     """The home page's paste box sent a .env here: inspect it and show this page."""
     form = EnvForm(formdata=None)
-    return _render(form, _inspect(text, None, False))
+    return _render(form, _inspect(from_textarea(text), None, False))
 
 
 @api.bp.post("/env")

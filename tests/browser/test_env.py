@@ -57,3 +57,10 @@ def test_anon_key_pasted_as_the_secret_is_the_headline(page):
 def test_env_page_works_without_javascript(nojs_page):
     main = submit_env(nojs_page, env_text("wrong-secret-" + "y" * 30))
     assert main.locator('[data-code="jwt_secret_does_not_verify_keys"]').count() >= 1
+
+
+def test_a_pasted_lf_env_gets_no_crlf_warning(page):
+    """Chromium submits the textarea's line breaks as CR LF; the text pasted had LF only, and
+    the page's findings are the API's for that text."""
+    main = submit_env(page, env_text(SECRET))
+    assert main.locator('[data-code="env_crlf_line_endings"]').count() == 0

@@ -20,7 +20,7 @@ def libpq_kwargs(inp: ProbeInput, hostaddr: str | None) -> LibpqArgs:
     target = p.host
     assert target is not None
     unknown = {name for name, _ in libpq_unknown_params(p)}
-    kw: LibpqArgs = {k: v for k, v in p.params if k not in unknown and k != "hostaddr"}
+    kw: LibpqArgs = {k: v for k, v in p.libpq_params if k not in unknown and k != "hostaddr"}
     if target.host:
         kw["host"] = target.host
     if target.port:

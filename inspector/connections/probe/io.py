@@ -277,6 +277,15 @@ def store_certs(store: str) -> tlsinfo.Anchors:
     return _file_anchors(path, os.path.getmtime(path))
 
 
+def file_certs(path: str) -> tlsinfo.Anchors:
+    """The trust anchors of a CA file (a string's own sslrootcert, local mode); none when it
+    cannot be read."""
+    try:
+        return _file_anchors(path, os.path.getmtime(path))
+    except (OSError, ValueError):
+        return tlsinfo.anchors_of(())
+
+
 # --- the libpq login and the first query ---------------------------------------------------------
 
 

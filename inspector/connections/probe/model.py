@@ -27,6 +27,7 @@ LIVE_ORDER = (
     StepName.QUERY,
 )
 BUILTIN_STORES = ("certifi", "system")  # the trust stores a CA choice can name
+OWN_ROOT_STORE = "sslrootcert"  # the file the string's own sslrootcert names (local mode)
 # Why the steps after a failed one are not attempted.
 EARLIER_FAILED = "not attempted: an earlier step failed"
 POLICY_BLOCKED = "not attempted: blocked by the probe policy"

@@ -21,6 +21,7 @@ from inspector.connections.hosts import is_ip_address, is_supabase_cloud
 from inspector.connections.probe import args, io, isolation, local, login, steps, tls
 from inspector.connections.probe.model import (
     BUILTIN_STORES,
+    OWN_ROOT_STORE,
     Failure,
     Judged,
     Login,
@@ -210,19 +211,39 @@ def _tls(
     if hs.error is not None:
         rec.judge(st, tls.handshake_failed(st, hs))
         return None
+    stores, chosen = _trust_stores(inp)
     view, report, findings = tls.judge_chain(
-        st, hs, sni, _trust_stores(inp.ca), host, inp.ca, sslmode, inp.host_kind
+        st, hs, sni, stores, host, chosen, sslmode, inp.host_kind, _own_root(inp)
     )
     rec.outcome.tls = report
     rec.outcome.findings.extend(findings)
     return view
 
 
-def _trust_stores(ca: str) -> dict[str, Anchors]:
+def _own_root(inp: ProbeInput) -> str | None:
+    """Local mode, the page's CA left at certifi: the string's own `sslrootcert`, when libpq
+    will trust it (`system`, or a file that exists); the login then checks against it too
+    (`args.with_page_ca`). A shared site never opens a file named in the string."""
+    root = inp.parsed.libpq_param("sslrootcert")
+    if inp.policy.restricted or inp.ca != "certifi" or not root:
+        return None
+    return root if root == "system" or io.is_file(root) else None
+
+
+def _trust_stores(inp: ProbeInput) -> tuple[dict[str, Anchors], str]:
+    """The stores the chain is judged against, and the one the login trusts: the page's CA, or
+    the string's own sslrootcert (`_own_root`)."""
     stores = {name: io.store_certs(name) for name in BUILTIN_STORES}
-    if ca not in BUILTIN_STORES:
-        stores[store_label(ca)] = anchors_of(tuple(load_pem_certs(ca)))
-    return stores
+    if inp.ca not in BUILTIN_STORES:
+        stores[store_label(inp.ca)] = anchors_of(tuple(load_pem_certs(inp.ca)))
+        return stores, store_label(inp.ca)
+    root = _own_root(inp)
+    if root == "system":
+        return stores, "system"
+    if root is not None:
+        stores[OWN_ROOT_STORE] = io.file_certs(root)
+        return stores, OWN_ROOT_STORE
+    return stores, inp.ca
 
 
 # --- the login -----------------------------------------------------------------------------------
@@ -276,7 +297,7 @@ def _libpq(
         if inp.policy.restricted:
             kw = isolation.isolate_libpq(kw, target.effective_port, rootcert, inp.timeout)
         else:
-            own_root = io.is_file(kw.get("sslrootcert"))
+            own_root = io.is_file(kw.get("sslrootcert")) or kw.get("sslrootcert") == "system"
             kw = args.with_page_ca(kw, inp.ca, rootcert, own_root)
             rec.outcome.findings.extend(_local_sources(kw))
         with rec.step(N.CONNECT) as st:

@@ -11,13 +11,13 @@ from inspector.connections.drivers import verifies
 from inspector.connections.hosts import is_supabase
 from inspector.connections.probe.model import (
     EARLIER_FAILED,
+    OWN_ROOT_STORE,
     Handshake,
     Judged,
     SslmodeRow,
     Step,
     TlsReport,
     failed,
-    store_label,
 )
 from inspector.findings import Finding, make
 from inspector.vocabulary import StepStatus
@@ -66,18 +66,19 @@ def judge_chain(
     sni: str | None,
     stores: dict[str, tlsinfo.Anchors],
     host: str,
-    ca: str,
+    chosen: str,
     sslmode: str,
     kind: str,
+    own_root: str | None = None,
 ) -> tuple[TlsView, TlsReport, list[Finding]]:
-    """The chain against every store (`stores`: certifi, system and the pasted CA if any); the
-    findings are what the chosen store says, as errors where the sslmode checks it."""
+    """The chain against every store (`stores`: certifi, system, and the pasted CA or the
+    string's own sslrootcert if any); the findings are what the `chosen` store (the one the
+    login trusts) says, as errors where the sslmode checks it."""
     chain = tlsinfo.load_der_chain(list(hs.ders))
     infos = [tlsinfo.cert_info(c) for c in chain]
     verdicts = {
         name: tlsinfo.evaluate(chain, anchors, name, host) for name, anchors in stores.items()
     }
-    chosen = store_label(ca)
     report: TlsReport = {
         "version": hs.version,
         "cipher": hs.cipher,
@@ -86,7 +87,7 @@ def judge_chain(
         "chain": [i.to_dict() for i in infos],
         "stores": [v.to_dict() for v in verdicts.values()],
         "chosen_store": chosen,
-        "sslmodes": sslmode_table(verdicts, kind),
+        "sslmodes": sslmode_table(verdicts, kind, own_root),
     }
     leaf_info = infos[0] if infos else None
     st.detail = (
@@ -117,7 +118,9 @@ def _problem(st: Step, code: str, reason: str, chosen: str, sslmode: str, kind: 
     return (problem.checked if checked else problem.unchecked).make(f"{chosen}: {reason}.{note}")
 
 
-def sslmode_table(verdicts: dict[str, tlsinfo.StoreVerdict], kind: str) -> list[SslmodeRow]:
+def sslmode_table(
+    verdicts: dict[str, tlsinfo.StoreVerdict], kind: str, own_root: str | None = None
+) -> list[SslmodeRow]:
     """Which sslmode values would succeed, with which sslrootcert."""
     rows: list[SslmodeRow] = [
         {
@@ -133,6 +136,8 @@ def sslmode_table(verdicts: dict[str, tlsinfo.StoreVerdict], kind: str) -> list[
             why = "ok" if ok else v.short  # the store's reason is said once, in its row
             if mode == "verify-ca" and ok and not v.name_ok:
                 why = "ok: the chain verifies (the host name is not checked)"
-            root = _STORE_ROOTS.get(name, pasted)
+            root = (
+                own_root if name == OWN_ROOT_STORE and own_root else _STORE_ROOTS.get(name, pasted)
+            )
             rows.append({"sslmode": mode, "sslrootcert": root, "store": name, "ok": ok, "why": why})
     return rows
