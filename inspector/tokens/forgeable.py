@@ -49,7 +49,7 @@ class PublicSecret:
         """The secret in words for a finding: named when published, masked when a weak word
         (it may still be someone's real secret elsewhere)."""
         if self.source is not None:
-            return f"the publicly known secret of {self.source} (`{self.secret}`)"
+            return f"`{self.secret}`, the publicly known secret of {self.source}"
         n = len(self.secret)
         shown = self.secret[:2] + "…" if n > 3 else "…"
         return (
