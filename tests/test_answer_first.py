@@ -410,3 +410,127 @@ def test_the_cli_names_its_options(runner, kit, args, option):
 def test_the_page_keeps_its_own_words(client, kit):
     html = client.post("/token", data={"token": kit.mint.user(kit.secret)}).get_data(as_text=True)
     assert "in the Key box" in html and "--key" not in result_of(html)
+
+
+# ---------- after a submit, the form keeps what is no secret (and on a local site, all) ----------
+
+SHARED_SITE = dict(
+    INSPECTOR_MODE="shared",
+    SECRET_KEY="x" * 32,
+    INSPECTOR_ACCESS_PASSWORD="team-password",
+    INSPECTOR_TRUSTED_USER_HEADER="X-Forwarded-User",
+)
+
+
+@pytest.fixture(params=["local", "shared"])
+def site(request, make_app):
+    """(mode, a client of a site in that mode)."""
+    if request.param == "local":
+        return "local", make_app().test_client()
+    c = make_app(**SHARED_SITE).test_client()
+    c.environ_base["HTTP_X_FORWARDED_USER"] = "dev@example.com"
+    return "shared", c
+
+
+def field_value(html: str, name: str) -> str | None:
+    """What a form field holds: a textarea's text or an input's value (None: no such field)."""
+    m = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, re.S)
+    if m:
+        return html_mod.unescape(m.group(1)).strip()
+    m = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    if m is None:
+        return None
+    value = re.search(r'value="([^"]*)"', m.group(0))
+    return html_mod.unescape(value.group(1)) if value else ""
+
+
+def _public_jwks(kit) -> str:
+    return json.dumps(kit.jwks)
+
+
+def _private_jwk(kit) -> str:
+    from jwt.algorithms import ECAlgorithm
+
+    return ECAlgorithm.to_jwk(kit.es.private)
+
+
+# (what the key field held, kept on a shared site?)
+KEYS = {
+    "an HMAC secret": (lambda k: k.secret, False),
+    "a PEM public key": (lambda k: k.es.public_pem, True),
+    "a certificate": (lambda k: k.rs.cert_pem, True),
+    "a public JWKS": (_public_jwks, True),
+    # A local port that refuses at once (a shared site's policy refuses it before any packet).
+    "a JWKS URL": (lambda k: "https://127.0.0.1:9/auth/v1/.well-known/jwks.json", True),
+    "a private JWK": (_private_jwk, False),
+    "a PEM private key": (lambda k: k.es.private_pem, False),
+    "the anon key": (lambda k: k.mint.api_key(k.secret), False),
+}
+
+
+@pytest.mark.parametrize("key_case", KEYS, ids=list(KEYS))
+def test_the_token_form_keeps_its_key_when_it_is_no_secret(site, kit, key_case):
+    mode, c = site
+    make_key, public = KEYS[key_case]
+    key = make_key(kit)
+    token = kit.mint.user(kit.secret)
+    data = {"token": token, "key": key, "audience": "authenticated", "project": REF}
+    html = c.post("/token", data=data).get_data(as_text=True)
+    assert 'id="result"' in html
+    kept = field_value(html, "key")
+    if public or mode == "local":
+        assert kept == key.strip()
+    else:
+        assert kept == "" and key.strip() not in html
+    # Never a secret: the token, the audience, the project come back as sent.
+    assert (field_value(html, "token"), field_value(html, "audience")) == (token, "authenticated")
+    assert field_value(html, "project") == REF
+
+
+def test_a_secret_in_the_token_box_comes_back_only_on_a_local_site(site):
+    mode, c = site
+    secret = "sb_secret_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
+    html = c.post("/token", data={"token": secret}).get_data(as_text=True)
+    assert 'id="result"' in html
+    assert (field_value(html, "token") == secret) is (mode == "local")
+    if mode == "shared":
+        assert secret not in html
+
+
+def test_a_form_that_failed_validation_sends_no_secret_back(client, kit):
+    token = kit.mint.user(kit.secret)
+    html = client.post("/token", data={"token": token, "key": kit.secret, "leeway": "-5"}).get_data(
+        as_text=True
+    )
+    assert 'id="result"' not in html and kit.secret not in html
+    assert field_value(html, "token") == token  # no secret: it stays
+
+
+def test_the_connection_form_keeps_driver_ca_and_on_a_local_site_the_password(site):
+    mode, c = site
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    data = {
+        "url": "postgresql://app:in-the-url-pw@db.example.com:5432/app",
+        "password": "typed-in-the-field-pw",
+        "driver": "asyncpg",
+        "ca": "pem",
+        "ca_pem": pem,
+        "timeout": "3",
+        "probe_field_shown": "1",  # the box unticked: static checks only
+    }
+    html = c.post("/connection", data=data).get_data(as_text=True)
+    assert 'id="result"' in html
+    assert field_value(html, "url") == "postgresql://app:***@db.example.com:5432/app"
+    assert "in-the-url-pw" not in html  # the string's password: masked on every site
+    assert re.search(r'<option selected value="asyncpg">|<option value="asyncpg" selected', html)
+    assert field_value(html, "ca_pem") == pem and field_value(html, "timeout") == "3"
+    kept = field_value(html, "password")
+    assert kept == ("typed-in-the-field-pw" if mode == "local" else "")
+    if mode == "shared":
+        assert "typed-in-the-field-pw" not in html
+
+
+def test_a_connection_form_that_failed_validation_sends_no_password_back(client):
+    data = {"url": "postgresql://app:pw@db.example.com/app", "password": "field-pw-secret"}
+    html = client.post("/connection", data={**data, "timeout": "999"}).get_data(as_text=True)
+    assert "field-pw-secret" not in html and field_value(html, "password") == ""

@@ -2,7 +2,8 @@
 
 `inspect_token()` is the one service function; `classify_secret()` says what a would-be key or
 secret is ("jwt", "hmac_secret", "publishable_key", "pem_public_key", ...); `needs_fetch()` says
-whether a key is a URL that inspecting will fetch; `MAX_LEEWAY` is the largest leeway accepted.
+whether a key is a URL that inspecting will fetch; `is_public_key()` whether a key is no secret
+(a JWKS URL, a public key or JWKS); `MAX_LEEWAY` is the largest leeway accepted.
 
 Names load on first use (PEP 562), so `from inspector.tokens.rules import MAX_LEEWAY` (the CLI's
 option) does not import PyJWT and cryptography.
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inspector.tokens.classify import classify_secret, key_shape
-    from inspector.tokens.keys import needs_fetch
+    from inspector.tokens.keys import is_public_key, needs_fetch
     from inspector.tokens.report import TokenReport
     from inspector.tokens.rules import MAX_LEEWAY
     from inspector.tokens.service import inspect_token
@@ -27,6 +28,7 @@ _HOMES = {
     "TokenReport": "report",
     "classify_secret": "classify",
     "inspect_token": "service",
+    "is_public_key": "keys",
     "key_shape": "classify",
     "needs_fetch": "keys",
 }
@@ -37,6 +39,7 @@ __all__ = [
     "TokenReport",
     "classify_secret",
     "inspect_token",
+    "is_public_key",
     "key_shape",
     "needs_fetch",
 ]

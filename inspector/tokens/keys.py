@@ -94,6 +94,32 @@ def needs_fetch(text: str | None) -> bool:
     return key_shape(text or "") in URL_SHAPES
 
 
+def is_public_key(text: str | None) -> bool:
+    """A key that is no secret: a JWKS URL, a PEM public key or certificate, a JWK or JWKS with
+    no private or symmetric part. (The token page sends these back into its form.)"""
+    shape = key_shape(text or "")
+    if shape in URL_SHAPES:
+        return True
+    if shape in ("pem_public_key", "certificate"):
+        return "PRIVATE KEY" not in (text or "").upper()
+    if shape not in ("jwk", "jwks"):
+        return False
+    try:
+        doc = loads((text or "").strip())
+    except ValueError:
+        return False
+    jwks = doc.get("keys") if isinstance(doc, dict) and "keys" in doc else doc
+    jwks = jwks if isinstance(jwks, list) else [jwks]
+    return all(
+        isinstance(k, dict) and k.get("kty") in ("RSA", "EC", "OKP") and not _PRIVATE & set(k)
+        for k in jwks
+    )
+
+
+# The members of a JWK that hold a private (or symmetric) key.
+_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One concrete key to try, with the algorithms the KEY allows."""

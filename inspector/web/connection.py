@@ -1,8 +1,8 @@
 """The connection page `/connection` and its JSON twin `POST /api/v1/connection`.
 
 Both read their input, call `inspect_connection` once (inside a probe slot, with this site's
-probe policy and timeout bound) and render the same report. The password is never sent back:
-the form's string comes back masked and the password field empty.
+probe policy and timeout bound) and render the same report. The form's string comes back with its
+password masked; the password field comes back filled only on the local site (`_render`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, PasswordField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import PasswordInput
 
 from inspector.connections import (
     DRIVERS,
@@ -27,6 +28,7 @@ from inspector.connections.stacks import STACK_DRIVERS
 from inspector.errors import BUSY_MESSAGE
 from inspector.web import api
 from inspector.web.limits import current_policy, probe_timeout, slots
+from inspector.web.security import is_shared
 
 bp = Blueprint("connection", __name__)
 PROBE_MARK = "probe_field_shown"
@@ -113,7 +115,15 @@ def run_inspection(
 
 
 def _render(form: ConnectionForm, report: ConnectionReport | None):
-    form.password.data = ""
+    # The form comes back as it was sent (driver, CA, CA PEM, timeout), the string with its
+    # password masked. The password field keeps what was typed in it on the local site after an
+    # inspection (the page is no-store); a shared site, or a form that failed validation, never
+    # sends it back.
+    keep_password = report is not None and not is_shared() and bool(form.password.data)
+    if keep_password:
+        form.password.widget = PasswordInput(hide_value=False)
+    else:
+        form.password.data = ""
     if report is not None:
         form.url.data = report.parsed.masked or ""
     elif form.url.data:
@@ -126,7 +136,7 @@ def _render(form: ConnectionForm, report: ConnectionReport | None):
         report=report,
         data=report.to_dict() if report is not None else None,
         driver_labels=DRIVER_LABELS,
-        password_removed=bool(report and report.parsed.password is not None),
+        password_removed=bool(report and report.parsed.password is not None) and not keep_password,
         probe_mark=PROBE_MARK,
     )
 

@@ -1,7 +1,8 @@
 """The token page `/token` and its JSON twin `POST /api/v1/token`.
 
-Both parse their input, call `inspect_token` once and render the same report. The key is never
-sent back into the page (the report describes it); a JWKS URL is the only key echoed.
+Both parse their input, call `inspect_token` once and render the same report. The form comes
+back as it was sent, less its secrets (`_render`): a public key, a JWKS or its URL stay; a secret
+key only on the local site.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from wtforms.validators import NumberRange, Optional
 from inspector import supabase
 from inspector.configured import configured_allowed, configured_values
 from inspector.errors import BUSY_MESSAGE, ApiError, ConfiguredSecretRefusedError
-from inspector.tokens import MAX_LEEWAY, TokenReport, inspect_token, needs_fetch
+from inspector.tokens import MAX_LEEWAY, TokenReport, inspect_token, is_public_key, needs_fetch
 from inspector.vocabulary import TokenKind
 from inspector.web import api
 from inspector.web.limits import current_policy, probe_slot, probe_timeout, slots
+from inspector.web.security import is_shared
 
 bp = Blueprint("token", __name__)
 
@@ -157,18 +159,20 @@ def run_inspection(req: TokenRequest) -> TokenReport:
 
 
 def _render(form: TokenForm, report: TokenReport | None, status: int = 200) -> tuple[str, int]:
-    # The key is described by the report, never repeated; a URL (fetched) is not a secret.
-    if not needs_fetch(form.key.data):
+    # What is no secret comes back as it was sent: the token, a public key, a JWKS or its URL,
+    # the audience, the project. A secret (the key as an HMAC or private key, an sb_secret_ key,
+    # a JWT secret or a connection string pasted as the token) comes back only on the local site
+    # after an inspection (the page is no-store); a shared site describes it in the report and
+    # never repeats it, and neither does a form that failed validation.
+    keep_secrets = report is not None and not is_shared()
+    if not keep_secrets and not is_public_key(form.key.data):
         form.key.data = ""
-    # A secret pasted into the token box (an sb_secret_ key, a JWT secret, a connection string
-    # with its password...) is not sent back either: the report says what it was. Not inspected
-    # (another field failed validation): judged all the same (offline: no key is used).
     kind: str | None = None
     if report is not None:
         kind = report.kind
     elif (form.token.data or "").strip():
-        kind = inspect_token(form.token.data).kind
-    if kind in SECRET_KINDS:
+        kind = inspect_token(form.token.data).kind  # offline: no key is used
+    if kind in SECRET_KINDS and not keep_secrets:
         form.token.data = ""
     return (
         render_template(
