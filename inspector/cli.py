@@ -369,6 +369,11 @@ def _token_lines(report) -> list[str]:
     help="Seconds for the whole live diagnosis (default INSPECTOR_PROBE_TIMEOUT).",
 )
 @click.option("--no-probe", is_flag=True, help="Static checks only: send nothing.")
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Print the suggested strings with the password in (percent-encoded), to copy.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as api.md's JSON.")
 @with_appcontext
 def conn_command(
@@ -378,6 +383,7 @@ def conn_command(
     ca: str,
     timeout: float | None,
     no_probe: bool,
+    reveal: bool,
     as_json: bool,
 ) -> None:
     """Diagnose the connection string URL ('-' reads standard input): exit 1 on an error finding."""
@@ -405,6 +411,11 @@ def conn_command(
         probe=not no_probe,
         policy=netpolicy.from_settings(current_app.config),
     )
+    if reveal:  # asked for in this terminal: the strings as they will be pasted
+        from dataclasses import replace
+
+        strings, code = report.revealed()
+        report = replace(report, suggested=strings, snippets=code)
     emit(report, as_json, _conn_lines)
 
 
@@ -445,8 +456,15 @@ def _conn_lines(report) -> list[str]:
         lines += finding_lines(report.findings_after_headline)
     lines.append("")
     lines.append("suggested:")
+    proofs = d["suggested_proof"]
     for name, value in d["suggested"].items():
-        lines.append(f"  {name}: {value}")
+        proof = proofs.get(name) or {"status": "not_tried", "detail": ""}
+        failed = " (failed just now: not a fix)" if proof["status"] == "failed" else ""
+        lines.append(f"  {name}{failed}: {value}")
+        if proof["detail"]:
+            lines.append(f"      {look(proof['status'])[1]} {proof['detail']}")
+    if report.suggested_note:
+        lines.append(f"  {report.suggested_note}")
     return lines
 
 

@@ -112,6 +112,8 @@ def ssl_setting(p: ParsedConnection, driver: str) -> str | None:
         return p.param("ssl") or None
     if driver == "asyncpg":
         return p.param("sslmode") or None
+    if p.sslmode is None and p.libpq_param("sslrootcert") == "system":
+        return "verify-full"  # libpq 16+: sslrootcert=system makes verify-full the default
     return p.sslmode or None
 
 
@@ -301,6 +303,11 @@ def asyncpg_parse(**kwargs: Any) -> Any:
     return _string_only_parser()(**{k: v for k, v in args.items() if k in wanted})
 
 
+def asyncpg_setting_names() -> frozenset[str]:
+    """The asyncpg.connect() arguments its parser reads (the others configure the connection)."""
+    return frozenset(_ASYNCPG_PARSE_ARGS)
+
+
 def asyncpg_dsn(p: ParsedConnection) -> str:
     """The URI as asyncpg gets it, without the options that name files. asyncpg takes URIs
     only: a key=value string goes as it is, for asyncpg's own refusal."""
@@ -355,6 +362,11 @@ def sqlalchemy_dialect_error(scheme: str) -> str | None:
 
 
 # --- libpq --------------------------------------------------------------------------------------
+
+
+def libpq_keywords(text: str) -> dict[str, str]:
+    """A connection string as libpq reads it (its keywords); raises psycopg2.ProgrammingError."""
+    return dict(parse_dsn(text))
 
 
 def libpq_unknown_params(p: ParsedConnection) -> list[tuple[str, str]]:

@@ -2,7 +2,9 @@
 
 `to_dict()` is api.md's JSON. The properties below it are the page's view of the same report
 (the heading of the verdict, the certificate cards, the trust per store, the rows of the server
-and parsed tables, the strings per driver): decided here, so the template only formats them.
+and parsed tables, the strings per driver and what their proof says): decided here, so the
+template only formats them. `revealed()` is the suggestions with the password in, for the CLI's
+`--reveal`; nothing that renders HTML calls it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any, TypedDict
 from inspector.connections import codes
 from inspector.connections.parse import DEFAULT_PORT, ParsedConnection
 from inspector.connections.probe import ServerInfo, StepDict, TlsReport
+from inspector.connections.probe.model import ProofDict
+from inspector.connections.probe.proof import not_tried
 from inspector.connections.stacks.names import STACK_SNIPPET_LABELS, STACK_URL_LABELS
+from inspector.connections.suggest import password_at, with_password
 from inspector.connections.verdict import (
     BLOCKED_BY_POLICY,
     Verdict,
@@ -70,6 +75,39 @@ class TrustMark(TypedDict):
     detail: str
 
 
+# What a proof's status is called beside a suggestion.
+_PROOF_WORDS = {"connected": "connected just now", "failed": "failed", "not_tried": "not tried"}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One suggested string or snippet as the page shows it: split around the password's `***`
+    (the page's script puts the typed password there when it is copied), with its proof."""
+
+    key: str
+    label: str
+    text: str
+    at: int | None  # where the `***` of the password starts (None: the text has none)
+    proof: ProofDict
+    code: bool = False
+
+    @property
+    def before(self) -> str:
+        return self.text if self.at is None else self.text[: self.at]
+
+    @property
+    def after(self) -> str:
+        return "" if self.at is None else self.text[self.at + 3 :]
+
+    @property
+    def status(self) -> str:
+        return self.proof["status"]
+
+    @property
+    def status_word(self) -> str:
+        return _PROOF_WORDS.get(self.status, self.status)
+
+
 def _no_verdict() -> Verdict:
     return static_verdict([], probe_asked=False)
 
@@ -86,6 +124,8 @@ class ConnectionReport:
     verdict: Verdict = field(default_factory=_no_verdict)
     suggested: dict[str, str] = field(default_factory=dict)
     snippets: dict[str, str] = field(default_factory=dict)
+    suggested_proof: dict[str, ProofDict] = field(default_factory=dict)
+    suggested_note: str | None = None  # where to get the CA file the suggestions name
     driver: str = "auto"
     driver_reading: dict[str, str] = field(default_factory=dict)
     timeout: float = 5.0
@@ -110,6 +150,7 @@ class ConnectionReport:
             "server": self.server,
             "verdict": {**self.verdict, "outcome": self.verdict["status"].outcome},
             "suggested": dict(self.suggested),
+            "suggested_proof": {k: dict(v) for k, v in self.suggested_proof.items()},
             "snippets": dict(self.snippets),
             "driver": self.driver,
             "driver_reading": dict(self.driver_reading),
@@ -120,11 +161,24 @@ class ConnectionReport:
     def with_probe_refused(self, code: str, detail: str) -> ConnectionReport:
         """The same static report, with a live probe that could not run (busy, blocked)."""
         finding = make(code, detail)
+        why = "no live probe ran: " + finding.title[:1].lower() + finding.title[1:]
         return replace(
             self,
             findings=ordered([*self.findings, finding]),
             verdict=refused_verdict(finding),
+            suggested_proof={k: not_tried(why) for k in self.suggested},
         )
+
+    def revealed(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(strings, snippets) with the password in place of `***`, percent-encoded: for a
+        terminal the user asked it of (`inspector conn --reveal`), never for a page."""
+        pw = self.parsed.password
+        strings = {k: with_password(v, v, pw) for k, v in self.suggested.items()}
+        snippets = {
+            k: with_password(v, self.suggested.get(k, ""), pw) if k in self.suggested else v
+            for k, v in self.snippets.items()
+        }
+        return strings, snippets
 
     # --- the page's view ------------------------------------------------------------------------
 
@@ -252,6 +306,42 @@ class ConnectionReport:
         ]
         rows += [(f"?{k}", v) for k, v in p["params"].items()]
         return rows + [(f"{self.driver}: {k}", v) for k, v in self.driver_reading.items()]
+
+    def _offers(self, code: bool) -> list[Offer]:
+        labels = _SNIPPET_LABELS if code else _URL_LABELS
+        texts = self.snippets if code else self.suggested
+        out = []
+        for key, label in labels:
+            text = texts.get(key)
+            if not text:
+                continue
+            proof = self.suggested_proof.get(key) or not_tried("it was not tried")
+            at = password_at(text, self.suggested.get(key, ""))
+            out.append(Offer(key, label, text, at, proof, code))
+        return out
+
+    @property
+    def offers(self) -> list[Offer]:
+        """The strings per driver offered as fixes: connected just now, or not tried (why)."""
+        return [o for o in self._offers(code=False) if o.status != "failed"]
+
+    @property
+    def offered_code(self) -> list[Offer]:
+        return [o for o in self._offers(code=True) if o.status != "failed"]
+
+    @property
+    def failed_offers(self) -> list[Offer]:
+        """Suggestions tried just now that failed: shown with why, never as the fix."""
+        return [o for o in self._offers(False) + self._offers(True) if o.status == "failed"]
+
+    @property
+    def fix_heading(self) -> str:
+        statuses = {p["status"] for p in self.suggested_proof.values()}
+        if "connected" in statuses:
+            return "Strings that work"
+        if "failed" in statuses:
+            return "Suggested strings: the ones tried just now failed"
+        return "Suggested strings"
 
     @property
     def suggestions(self) -> list[tuple[str, str]]:

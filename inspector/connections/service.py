@@ -2,7 +2,8 @@
 
 Parse, lint with the drivers' own parsers, then (unless `probe=False`, or a finding makes a
 login pointless) diagnose live within `timeout`; merge what the probe saw with the static
-findings, give the verdict, and suggest the strings that work.
+findings, give the verdict, and suggest the strings that work: when the probe reached a login,
+each is tried live with its own driver within the same deadline (`suggested_proof`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from inspector.connections.lint import static_findings
 from inspector.connections.misspellings import respelt
 from inspector.connections.parse import parse
 from inspector.connections.probe import ProbeInput, run_probe
-from inspector.connections.probe.model import BUILTIN_STORES
+from inspector.connections.probe.model import BUILTIN_STORES, ProbeOutcome
+from inspector.connections.probe.proof import prove
 from inspector.connections.report import ConnectionReport
 from inspector.connections.stacks import registry as stacks
-from inspector.connections.suggest import suggest
+from inspector.connections.suggest import ca_note, plan, suggest
 from inspector.connections.tlsinfo import load_pem_certs
 from inspector.connections.verdict import (
     blocking,
@@ -73,10 +75,12 @@ def inspect_connection(
     report = ConnectionReport(
         parsed=p, host_kind=kind, project_ref=ref, findings=(), driver=drv, timeout=timeout
     )
+    inp = ProbeInput(p, drv, ca, timeout, policy, kind, ref, started)
+    outcome: ProbeOutcome | None = None
     if not probe or blocking(findings) is not None:
         verdict = static_verdict(findings, probe_asked=probe, supabase_host=is_supabase_cloud(kind))
     else:
-        outcome = run_probe(ProbeInput(p, drv, ca, timeout, policy, kind, ref, started))
+        outcome = run_probe(inp)
         findings = _merge(findings, outcome.findings)
         verdict = probe_verdict(outcome, p.user, p.database)
         report = replace(
@@ -86,9 +90,11 @@ def inspect_connection(
             server=outcome.server,
             total_ms=outcome.total_ms,
         )
+    shown = {f.code for f in findings}
+    remote = is_remote(kind, p) if p.ok else True
     sp, skind, sref = respelt(p, kind, ref)  # a misspelt Supabase host, written right
-    shown, remote = {f.code for f in findings}, is_remote(kind, p) if p.ok else True
     suggested, snippets = suggest(sp, skind, sref, shown, report.tls, remote)
+    target = plan(sp, skind, sref, shown, report.tls, remote)
     more, more_code = stacks.suggestions(
         sp, skind, sref, shown, report.tls, remote, suggested.get("psycopg2", "")
     )
@@ -99,6 +105,8 @@ def inspect_connection(
         suggested={**suggested, **more},
         snippets={**snippets, **more_code},
         driver_reading=stacks.reading(p, drv, kind, ref),
+        suggested_proof=prove(inp, outcome, target, {**suggested, **more}),
+        suggested_note=ca_note(target, p.param("sslrootcert") if p.ok else None),
     )
 
 

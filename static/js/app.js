@@ -51,10 +51,83 @@
     sel.addRange(range);
   }
 
+  // ---------- a suggested connection string, copied with the password typed on the page ----------
+
+  // The page shows a suggestion's password as *** in a [data-password-slot] span (the server
+  // never renders it). Copy puts in the password of the connection form: its password field,
+  // else the one in the pasted string, percent-encoded as Python's quote(password, safe='').
+
+  const PLACEHOLDER = /^\[.*\]$|^<.*>$|your[-_ ]?password|^\*+$|^password$/i;
+  const HOSTLIKE = /^[A-Za-z0-9.\-_%,:[\]]*$/;
+
+  /** %xx runs decoded where they are UTF-8, the rest kept (as Python's unquote does). */
+  function lenientDecode(text) {
+    return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try { return decodeURIComponent(run); } catch (e) { return run; }
+    });
+  }
+
+  /** The password a connection string holds (URI user info or query, or key=value), or "". */
+  function passwordInString(text) {
+    const t = String(text || "").trim();
+    let raw = null;
+    const scheme = /^[A-Za-z][A-Za-z0-9+.\-]*:\/\//.exec(t);
+    if (scheme) {
+      const rest = t.slice(scheme[0].length);
+      // The user info ends at the last `@` that a host follows (as the inspector parses it).
+      for (let i = rest.lastIndexOf("@"); i >= 0; i = i > 0 ? rest.lastIndexOf("@", i - 1) : -1) {
+        if (HOSTLIKE.test(rest.slice(i + 1).split(/[/?]/, 1)[0])) {
+          const info = rest.slice(0, i);
+          const colon = info.indexOf(":");
+          if (colon >= 0) raw = lenientDecode(info.slice(colon + 1));
+          break;
+        }
+      }
+      const query = /[?&]password=([^&]*)/.exec(rest);
+      if (query) raw = lenientDecode(query[1]);
+    } else {
+      const kv = /(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S*)/.exec(t);
+      if (kv) {
+        raw = kv[1];
+        if (raw.startsWith("'")) raw = raw.slice(1, -1).replace(/\\(.)/g, "$1");
+      }
+    }
+    return raw && !PLACEHOLDER.test(raw) ? raw : "";
+  }
+
+  function typedPassword() {
+    const form = document.getElementById("connection-form");
+    if (!form) return "";
+    const field = form.elements.namedItem("password");
+    if (field && field.value) return field.value;
+    const url = form.elements.namedItem("url");
+    return url ? passwordInString(url.value) : "";
+  }
+
+  /** encodeURIComponent, plus the five characters it leaves and Python's quote does not. */
+  function encodePassword(password) {
+    return encodeURIComponent(password).replace(/[!'()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  }
+
+  /** The text to copy: the source's, with the typed password in its slot when there is one. */
+  function textToCopy(source) {
+    const slot = source.querySelector("[data-password-slot]");
+    const password = slot ? typedPassword() : "";
+    if (!slot || !password) return { text: source.textContent, filled: false };
+    let encoded;
+    try { encoded = encodePassword(password); } catch (e) {
+      return { text: source.textContent, filled: false };  // a lone surrogate: not encodable
+    }
+    const copyOf = source.cloneNode(true);
+    copyOf.querySelector("[data-password-slot]").textContent = encoded;
+    return { text: copyOf.textContent, filled: true };
+  }
+
   async function copy(button) {
     const source = copySource(button);
     if (!source) return;
-    const text = source.textContent;
+    const { text, filled } = textToCopy(source);
     let ok = false;
     if (navigator.clipboard && window.isSecureContext) {
       try { await navigator.clipboard.writeText(text); ok = true; } catch (e) { ok = false; }
@@ -64,7 +137,7 @@
     if (ok) {
       button.dataset.state = "copied";
       button.textContent = "Copied";
-      announce("Copied");
+      announce(filled ? "Copied with your password" : "Copied");
     } else {
       selectContents(source);
       button.dataset.state = "failed";

@@ -117,3 +117,88 @@ def test_static_check_while_typing(page):
         "() => !document.getElementById('live-summary').textContent.includes('postgres://')"
     )
     assert "tcp_refused" not in live.inner_text()
+
+
+# --- copy a suggestion with the password filled in (issue 11 §1) ----------------------------
+
+
+def _copy_proven(page, driver: str, announced: str) -> str:
+    figure = page.locator(f'#result figure[data-driver="{driver}"][data-proof="connected"]').first
+    assert "connected just now" in figure.inner_text()
+    figure.locator("button.copy").click()
+    page.wait_for_function(
+        "(text) => document.getElementById('announcer').textContent === text", arg=announced
+    )
+    return page.evaluate("() => navigator.clipboard.readText()")
+
+
+def _connects(url: str) -> bool:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1")
+            return cur.fetchone() == (1,)
+    finally:
+        conn.close()
+
+
+@pytest.mark.postgres
+def test_copy_puts_in_the_typed_password_and_the_string_connects(clipboard_page, pg, tmp_path):
+    """The page never has the password: the copy takes it from the password field, encoded."""
+    from urllib.parse import quote
+
+    from inspector.connections.suggest import CA_PLACEHOLDER
+    from tests.fixtures.postgres import APP_PASSWORD
+
+    page = clipboard_page
+    ca = tmp_path / "ca.crt"
+    ca.write_text(pg.ca_pem)
+    cluster = pg["tls_ca"]
+    page.goto("/connection")
+    form = page.locator("form#connection-form")
+    form.locator('[name="url"]').fill(cluster.url(sslmode="verify-full"))
+    form.locator('[name="ca"]').select_option("pem")
+    form.locator('[name="ca_pem"]').fill(pg.ca_pem)
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').first.click()
+    assert APP_PASSWORD not in page.content()
+
+    # Without a password typed, the copy keeps the *** (the page has nothing else).
+    assert ":***@" in _copy_proven(page, "psycopg2", "Copied")
+    form.locator('[name="password"]').fill(APP_PASSWORD)
+    copied = _copy_proven(page, "psycopg2", "Copied with your password")
+    assert f":{quote(APP_PASSWORD, safe='')}@" in copied and CA_PLACEHOLDER in copied
+    assert _connects(copied.replace(CA_PLACEHOLDER, str(ca)))
+    assert APP_PASSWORD not in page.content()
+
+
+@pytest.mark.postgres
+def test_copy_takes_the_password_of_a_pasted_string_encoded(clipboard_page, pg):
+    """A password with `@:/?#%&=`, a space and é, read from the string in the box (as typed,
+    percent-encoded) and put back encoded as Python's quote(password, safe='') does."""
+    from urllib.parse import quote
+
+    from tests.fixtures.postgres import SUPERUSER_PASSWORD
+
+    user, password = "copy user", "p@ss:w/rd?#%&= é"
+    cluster = pg["tls_ca"]
+    admin = cluster.connect(user="postgres", password=SUPERUSER_PASSWORD, sslmode="require")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"""CREATE ROLE "{user}" LOGIN PASSWORD %s""", (password,))
+    try:
+        page = clipboard_page
+        url = cluster.url(user=user, password=password, sslmode="require")
+        result = submit_connection(page, url)
+        assert result.locator(".verdict").first.get_attribute("data-status") == "connected"
+        form = page.locator("form#connection-form")
+        form.locator('[name="url"]').fill(url)  # pasted again: the box now holds the password
+        copied = _copy_proven(page, "psycopg2", "Copied with your password")
+        assert f":{quote(password, safe='')}@" in copied
+        assert _connects(copied)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP ROLE "{user}"')
+        admin.close()

@@ -6,7 +6,8 @@ threads abandoned at the deadline), TCP to every address at once (non-blocking c
 selector), the 8-byte SSLRequest, a TLS handshake that accepts any certificate (to read the
 chain), the trust stores' files, a real libpq login through psycopg2's asynchronous connection
 (so the deadline is ours, not `connect_timeout`'s whole seconds), a first query, an asyncpg
-attempt on a private event loop, and what a local libpq would read from this machine.
+attempt on a private event loop, the proof round (every suggestion tried at once with its own
+driver, SQLAlchemy's engines included), and what a local libpq would read from this machine.
 """
 
 from __future__ import annotations
@@ -40,14 +41,19 @@ from cryptography.utils import CryptographyDeprecationWarning
 from inspector.connections import tlsinfo
 from inspector.connections.probe.model import (
     AsyncpgArgs,
+    AsyncpgAttempt,
     AsyncpgTls,
+    Attempt,
     DnsAnswer,
+    EngineAttempt,
     Handshake,
+    LibpqAttempt,
     Login,
     Machine,
     Query,
     SslReply,
     TcpResult,
+    Tried,
 )
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # 00 00 00 08 04 d2 16 2f
@@ -401,7 +407,9 @@ def _ssl_context(spec: AsyncpgTls) -> _NamedContext:
         return ctx
     ctx.check_hostname = spec.mode == "verify-full"
     ctx.verify_mode = ssl.CERT_REQUIRED
-    if spec.ca == "certifi":
+    if spec.cafile is not None:
+        ctx.load_verify_locations(cafile=spec.cafile)
+    elif spec.ca == "certifi":
         ctx.load_verify_locations(cafile=certifi_path())
     elif spec.ca == "system":
         ctx.set_default_verify_paths()
@@ -411,10 +419,13 @@ def _ssl_context(spec: AsyncpgTls) -> _NamedContext:
     return ctx
 
 
+def _with_contexts(kwargs: AsyncpgArgs) -> AsyncpgArgs:
+    return {k: _ssl_context(v) if isinstance(v, AsyncpgTls) else v for k, v in kwargs.items()}
+
+
 def asyncpg_login(args: tuple[Any, ...], kwargs: AsyncpgArgs, limit: float) -> None:
     """asyncpg.connect() and a `select 1`, within `limit` seconds; raises what asyncpg raises."""
-    kwargs = {k: _ssl_context(v) if isinstance(v, AsyncpgTls) else v for k, v in kwargs.items()}
-    _run_async(_asyncpg_connect(args, kwargs, limit), limit + 0.2)
+    _run_async(_asyncpg_connect(args, _with_contexts(kwargs), limit), limit + 0.2)
 
 
 async def _asyncpg_connect(args: tuple[Any, ...], kwargs: AsyncpgArgs, timeout: float) -> None:
@@ -459,21 +470,27 @@ class _TrackingLoop(asyncio.SelectorEventLoop):
             self.run_until_complete(asyncio.sleep(0))
 
 
+def _on_private_loop(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to its end on an event loop of its own, no transport outliving it."""
+    loop = _TrackingLoop()
+    try:
+        loop.run_until_complete(coro)
+    finally:
+        with suppress(Exception):
+            loop.abort_transports()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 def _run_async(coro: Coroutine[Any, Any, None], limit: float) -> None:
     """Run a coroutine on a private event loop in a thread abandoned after `limit` seconds."""
     box: dict[str, BaseException] = {}
 
     def target() -> None:
-        loop = _TrackingLoop()
         try:
-            loop.run_until_complete(coro)
+            _on_private_loop(coro)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
-        finally:
-            with suppress(Exception):
-                loop.abort_transports()
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
 
     t = threading.Thread(target=target, daemon=True, name="asyncpg-attempt")
     t.start()
@@ -482,6 +499,196 @@ def _run_async(coro: Coroutine[Any, Any, None], limit: float) -> None:
         raise TimeoutError("asyncpg did not finish in time")
     if "error" in box:
         raise box["error"]
+
+
+# --- the proof round -----------------------------------------------------------------------------
+
+
+def prove_all(attempts: dict[str, Attempt], deadline: float) -> dict[str, Tried]:
+    """Every attempt at once, all bounded by one deadline. An engine that `shares` another
+    attempt's connection runs after it in the same thread (over its connection, when its `reuse`
+    agrees), every other one in a daemon thread of its own; an attempt still running at the
+    deadline is abandoned (its driver's own timeout ends it later)."""
+    followers = {
+        a.shares: name
+        for name, a in attempts.items()
+        if isinstance(a, EngineAttempt) and a.shares in attempts and a.shares != name
+    }
+    boxes: dict[str, dict[str, Any]] = {name: {} for name in attempts}
+    threads = []
+    for name in attempts:
+        if name in followers.values():
+            continue
+        group = [name] + ([followers[name]] if name in followers else [])
+        job = [(key, attempts[key], boxes[key]) for key in group]
+        threads.append(
+            threading.Thread(target=_group, args=(job, deadline), daemon=True, name=f"proof-{name}")
+        )
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(_left(deadline) + 0.05)
+    return {name: box.get("tried") or Tried(timed_out=True) for name, box in boxes.items()}
+
+
+_Job = list[tuple[str, Attempt, dict[str, Any]]]
+
+
+def _group(job: _Job, deadline: float) -> None:
+    """One attempt, or a driver's attempt and the engine that may run over its connection."""
+    first = job[0][1]
+    if isinstance(first, AsyncpgAttempt):
+        try:
+            _on_private_loop(_asyncpg_group(job, deadline))
+        except BaseException as exc:  # noqa: BLE001 - the loop itself failed: say so
+            for _, _, box in job:
+                box.setdefault("tried", Tried(_first_line(exc)))
+        return
+    if isinstance(first, EngineAttempt):
+        _tried(job[0][2], lambda: _engine(first, deadline, None, job[0][2]))
+        return
+    assert isinstance(first, LibpqAttempt)
+    conn = None
+
+    def connect() -> None:
+        nonlocal conn
+        conn = _libpq_select_one(first.kw)
+
+    try:
+        _tried(job[0][2], connect)
+        for _, follower, box in job[1:]:
+            assert isinstance(follower, EngineAttempt)
+            _tried(box, lambda f=follower, b=box: _engine(f, deadline, conn, b))
+    finally:
+        close(conn)
+
+
+def _tried(box: dict[str, Any], run: Any) -> None:
+    """Run one attempt, and say how it ended in `box`."""
+    t0 = time.monotonic()
+    try:
+        run()
+    except BaseException as exc:  # noqa: BLE001 - whatever the driver raises is the answer
+        box["tried"] = Tried(_first_line(exc), ms=(time.monotonic() - t0) * 1000)
+        return
+    shared = box.get("shared") is not None
+    box["tried"] = Tried(ms=(time.monotonic() - t0) * 1000, shared=shared)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+
+
+def _libpq_select_one(kw: dict[str, str]) -> Any:
+    """psycopg2.connect(**kw) and `select 1`, as the user's program would (blocking: libpq's
+    connect_timeout in `kw` bounds it); the connection stays open for an engine to share."""
+    conn = psycopg2.connect(**kw)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1")
+            cur.fetchone()
+        conn.rollback()
+    except BaseException:
+        close(conn)
+        raise
+    return conn
+
+
+def _listener(
+    attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any], is_async: bool
+) -> Any:
+    """The engine's `do_connect`: SQLAlchemy's parameters for its driver, as `prepare` says,
+    over the shared connection when `reuse` agrees they are the ones it was opened with."""
+
+    def listener(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        sent = attempt.prepare(dict(cparams))
+        use = shared is not None and attempt.reuse is not None and attempt.reuse(sent)
+        if is_async:
+            sent = _with_contexts(sent)
+            sent["timeout"] = max(0.05, _left(deadline))  # asyncpg's own connect timeout
+            if use:
+
+                async def handed(*args: Any, **kwargs: Any) -> Any:
+                    return shared
+
+                sent["async_creator_fn"] = handed
+        cparams.clear()
+        cparams.update(sent)
+        if use:
+            box["shared"] = True
+        return shared if use and not is_async else None
+
+    return listener
+
+
+def _engine(attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any]) -> None:
+    """create_engine(url, connect_args=...) and `select 1` (NullPool: nothing kept open)."""
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(attempt.url, connect_args=attempt.connect_args, poolclass=NullPool)
+    event.listen(engine, "do_connect", _listener(attempt, deadline, shared, box, False))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+async def _asyncpg_group(job: _Job, deadline: float) -> None:
+    """asyncpg.connect() and `select 1`, then the engine that may run over that connection."""
+    (_, first, box), followers = job[0], job[1:]
+    assert isinstance(first, AsyncpgAttempt)
+    conn = None
+    t0 = time.monotonic()
+    try:
+        left = max(0.05, _left(deadline))
+        kwargs = _with_contexts(first.kwargs)
+        conn = await asyncio.wait_for(asyncpg.connect(*first.args, timeout=left, **kwargs), left)
+        await asyncio.wait_for(conn.fetchval("select 1"), max(0.05, _left(deadline)))
+        box["tried"] = Tried(ms=(time.monotonic() - t0) * 1000)
+    except BaseException as exc:  # noqa: BLE001 - whatever the driver raises is the answer
+        box["tried"] = Tried(_first_line(exc), ms=(time.monotonic() - t0) * 1000)
+    try:
+        for _, follower, fbox in followers:
+            assert isinstance(follower, EngineAttempt)
+            t1 = time.monotonic()
+            try:
+                await _async_engine(follower, deadline, conn, fbox)
+            except BaseException as exc:  # noqa: BLE001
+                fbox["tried"] = Tried(_first_line(exc), ms=(time.monotonic() - t1) * 1000)
+            else:
+                ms = (time.monotonic() - t1) * 1000
+                fbox["tried"] = Tried(ms=ms, shared=fbox.get("shared") is not None)
+    finally:
+        if conn is not None and not conn.is_closed():
+            with suppress(Exception):
+                await asyncio.wait_for(conn.close(), 1.0)
+            if not conn.is_closed():
+                conn.terminate()
+
+
+async def _async_engine(
+    attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any]
+) -> None:
+    """create_async_engine(url, connect_args=...) and `select 1`, within the deadline."""
+    from sqlalchemy import event, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_async_engine(attempt.url, connect_args=attempt.connect_args, poolclass=NullPool)
+    event.listen(engine.sync_engine, "do_connect", _listener(attempt, deadline, shared, box, True))
+
+    async def select_one() -> None:
+        async with engine.connect() as conn:
+            (await conn.execute(text("select 1"))).scalar_one()
+
+    try:
+        await asyncio.wait_for(select_one(), max(0.05, _left(deadline)))
+    finally:
+        with suppress(Exception):
+            await asyncio.wait_for(engine.dispose(), 1.0)
 
 
 # --- this machine, as a local libpq reads it ----------------------------------------------------

@@ -154,14 +154,12 @@ def asyncpg_tls(
     if mode == "disable" or (mode in ("allow", "prefer") and not tls_offered):
         return False
     host = p.host.host if p.host else None
-    versions: dict[str, ssl.TLSVersion] = {}
+    lowest: ssl.TLSVersion | None = None
+    highest: ssl.TLSVersion | None = None
     if isinstance(template, ssl.SSLContext):  # the string's ssl_min/max_protocol_version
-        versions = {
-            "minimum_version": template.minimum_version,
-            "maximum_version": template.maximum_version,
-        }
+        lowest, highest = template.minimum_version, template.maximum_version
     server_name = None if host is None or is_ip_address(host) else host
-    return AsyncpgTls(mode, server_name, ca, **versions)
+    return AsyncpgTls(mode, server_name, ca, minimum_version=lowest, maximum_version=highest)
 
 
 def isolate_asyncpg(

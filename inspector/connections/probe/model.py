@@ -6,9 +6,10 @@ The JSON shapes (`StepDict`, `TlsReport`, `ServerInfo`) are api.md's `steps`, `t
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from inspector import netpolicy
 from inspector.connections.drivers import verifies
@@ -236,6 +237,11 @@ class ProbeOutcome:
     failure: Failure | None = None
     connected: bool = False
     total_ms: float = 0.0
+    # What the proof round needs: the checked address the login went to (None: a socket), whether
+    # the server offered TLS, and whether a login was sent at all.
+    address: str | None = None
+    tls_offered: bool = False
+    login_sent: bool = False
 
 
 # --- what the drivers are handed -----------------------------------------------------------------
@@ -253,6 +259,7 @@ class AsyncpgTls:
     ca: str  # "certifi" | "system" | PEM text
     minimum_version: ssl.TLSVersion | None = None  # the string's ssl_min/max_protocol_version
     maximum_version: ssl.TLSVersion | None = None
+    cafile: str | None = None  # local mode's proof round: the user's own CA file, in place of `ca`
 
     @property
     def verifies(self) -> bool:
@@ -266,6 +273,63 @@ class AsyncpgTls:
 
 
 AsyncpgArgs = dict[str, Any]  # asyncpg.connect()'s keyword arguments, as the driver takes them
+
+
+# --- the proof round: each suggestion tried with its own driver ------------------------------
+
+
+@dataclass(frozen=True)
+class LibpqAttempt:
+    """psycopg2.connect(**kw) and `select 1`: the psycopg2 string, as libpq reads it."""
+
+    kw: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AsyncpgAttempt:
+    """asyncpg.connect(*args, **kwargs) and `select 1` (AsyncpgTls values become contexts)."""
+
+    args: tuple[Any, ...]
+    kwargs: AsyncpgArgs
+
+
+@dataclass(frozen=True)
+class EngineAttempt:
+    """create_engine / create_async_engine(url, connect_args=...) and `select 1`; `prepare` turns
+    the parameters SQLAlchemy hands its driver into what is sent (pinned, isolated). No I/O."""
+
+    url: str
+    connect_args: dict[str, Any]
+    prepare: Callable[[dict[str, Any]], dict[str, Any]]
+    is_async: bool
+    # The attempt whose open connection the engine may run over, when `reuse` says that what
+    # SQLAlchemy would send its driver is what that connection was opened with.
+    shares: str | None = None
+    reuse: Callable[[dict[str, Any]], bool] | None = None
+
+
+Attempt = LibpqAttempt | AsyncpgAttempt | EngineAttempt
+
+
+@dataclass(frozen=True)
+class Tried:
+    """How one attempt ended: connected and ran `select 1`, or why not."""
+
+    error: str | None = None  # `TypeName: first line`
+    timed_out: bool = False
+    ms: float = 0.0
+    shared: bool = False  # an engine that ran over the connection of the attempt it shares
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.timed_out
+
+
+class ProofDict(TypedDict):
+    """api.md's `suggested_proof[<driver>]`."""
+
+    status: Literal["connected", "failed", "not_tried"]
+    detail: str
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,7 @@ def _run(inp: ProbeInput, budget: Budget, rec: Recorder) -> None:
         if not rec.judge(st, steps.tcp(st, target.effective_port, results, chosen)):
             return
     assert sock is not None
+    rec.outcome.address = chosen
     went_on, tls_view = _encryption(inp, sock, host, budget, rec)
     if went_on:
         _login(inp, budget, rec, hostaddr=chosen, tls_view=tls_view)
@@ -190,6 +191,7 @@ def _encryption(
         if reply.answer == b"N":
             rec.skip(N.TLS, "the server does not offer TLS")
             return True, None
+        rec.outcome.tls_offered = True
         with rec.step(N.TLS) as st:
             view = _tls(inp, sock, host, sslmode, budget, rec, st)
         return view is not None, view
@@ -308,6 +310,7 @@ def _libpq(
                 rec.judge(st, login.out_of_time(st))
                 result = Login()
             else:
+                rec.outcome.login_sent = True
                 result = io.libpq_login(kw, budget.deadline)
                 sslmode = kw.get("sslmode", "prefer")
                 rec.judge(st, login.login(st, result, sslmode, inp, tls_view))
