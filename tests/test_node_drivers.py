@@ -45,7 +45,7 @@ def pg_run(config: dict) -> dict:
 
 def test_the_pinned_versions_are_installed():
     pins = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]
-    assert pins == {"pg": "8.23.0", "postgres": "3.4.9"}
+    assert pins == {"pg": "8.23.0", "postgres": "3.4.9", "drizzle-orm": "0.45.4"}
     assert {p: installed_version(p) for p in pins} == pins
 
 

@@ -11,6 +11,7 @@ hosts are not decoded, a value may hold `=`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import quote, unquote_plus
 
 from inspector.codegen import java_str
@@ -238,6 +239,16 @@ def authority_of(p: ParsedConnection) -> str:
         return str(p.extras["authority"])
     rest = p.text.split("://", 1)[1] if "://" in p.text else ""
     return rest.split("/", 1)[0].split("?", 1)[0]
+
+
+def as_libpq_tls(p: ParsedConnection) -> ParsedConnection:
+    """A JDBC URL's TLS as the libpq sslmode the suggestions start from (`ssl=true` is
+    verify-full here, not libpq's require); any other string as it is."""
+    if not is_jdbc_parse(p):
+        return p
+    props = props_of(p)
+    rest = tuple((k, v) for k, v in p.params if k not in ("ssl", "sslmode"))
+    return replace(p, params=(("sslmode", effective_mode(props)), *rest))
 
 
 def view(r: Reading) -> dict[str, str]:

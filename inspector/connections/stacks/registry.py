@@ -126,7 +126,7 @@ def suggestions(
     the psycopg2 string (psycopg 3's is the same). Empty when the string cannot be read."""
     if not p.ok or p.host is None:
         return {}, {}
-    t = target(p, kind, ref, finding_codes, tls, remote)
+    t = target(jdbc.as_libpq_tls(p), kind, ref, finding_codes, tls, remote)
     pairs = node.suggestions(t)
     pairs[n.PRISMA] = prisma.v6_suggestion(t)
     pairs[n.PRISMA7] = prisma.v7_suggestion(t)
