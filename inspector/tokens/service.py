@@ -10,6 +10,7 @@ clock skew a fetch measured, skew.py) -> report.
 from __future__ import annotations
 
 import binascii
+import functools
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -287,7 +288,7 @@ def _read_key(key: str | None, req: _Request) -> tuple[keys.ParsedKey | None, Fe
         return keys.unfetched(url, exc.reason, blocked=True), None
     except JWKSFetchError as exc:
         return keys.unfetched(url, str(exc), blocked=False), None
-    return keys.read_fetched_jwks(result.document, url), result
+    return _read_answer(result, url), result
 
 
 def _found_keys(
@@ -388,17 +389,40 @@ def _discover(req: _Request, claims: rules.Claims | None, kind: str, alg: str) -
         return failed, None, answers, exc.finding
     cached = all(a.cached for a in answers)
     found = replace(where, status="found", cached=cached)
-    return found, keys.read_fetched_jwks(result.document, url), answers, None
+    return found, _read_answer(result, url), answers, None
 
 
 def _left(deadline: float) -> float:
     return max(0.0, deadline - time.monotonic())
 
 
+# The keys of the answers read lately, by document: a cached answer (the same document object)
+# is not parsed again, so a warm discovery costs no more than a pasted key.
+_READ: dict[int, tuple[Any, str, keys.ParsedKey]] = {}
+_READ_MAX = 64
+
+
+def _read_answer(result: FetchResult, url: str) -> keys.ParsedKey:
+    doc = result.document
+    seen = _READ.get(id(doc))
+    if seen is not None and seen[0] is doc and seen[1] == url:
+        return seen[2]
+    parsed = keys.read_fetched_jwks(doc, url)
+    if len(_READ) >= _READ_MAX:
+        _READ.clear()
+    _READ[id(doc)] = (doc, url, parsed)
+    return parsed
+
+
 def _skew(answer: FetchResult | None) -> Skew | None:
     if answer is None:
         return None
-    return from_http_date(answer.date, answer.local_time, url_host(answer.url) or "", answer.rtt)
+    return _skew_of(answer.date, answer.local_time, url_host(answer.url) or "", answer.rtt)
+
+
+@functools.lru_cache(maxsize=256)
+def _skew_of(date: str | None, local_time: float | None, host: str, rtt: float) -> Skew | None:
+    return from_http_date(date, local_time, host, rtt)  # a cached answer's: read once
 
 
 def _skew_findings(skew: Skew | None, answer: FetchResult | None) -> list[Finding]:
