@@ -509,3 +509,32 @@ def test_env_pair_makes_the_urls_prisma_and_drops_direct_url_needed():
 def test_a_lone_database_url_is_not_prisma():
     _, per_var = env_codes(f"DATABASE_URL={TXN}?sslmode=require\n")
     assert "driver_guessed" not in per_var["DATABASE_URL"]
+
+
+# --- the page, the JSON API and the CLI take the new drivers ---------------------------------
+
+
+@pytest.mark.parametrize("driver", STACK_DRIVERS)
+def test_api_takes_each_stack(client, driver):
+    r = client.post("/api/v1/connection", json={"url": TXN, "driver": driver, "probe": False})
+    assert r.status_code == 200
+    d = r.get_json()
+    assert d["driver"] == driver and d["driver_reading"]
+    assert set(STACK_DRIVERS) <= set(d["suggested"]) and set(STACK_DRIVERS) <= set(d["snippets"])
+    assert "hunter2" not in r.get_data(as_text=True)
+
+
+def test_page_shows_the_stacks(client):
+    data = {"url": JDBC_TXN + "&ssl=true", "driver": "auto", "probe_field_shown": "1"}
+    html = client.post("/connection", data=data).get_data(as_text=True)
+    assert 'data-code="sslmode_verifies_in_driver"' in html
+    assert "pgjdbc reads ssl=true as verify-full" in html
+    assert "Prisma 6 .env" in html and "Npgsql connection string" in html
+    assert "hunter2" not in html
+    assert '<option selected value="npgsql">' in html or 'value="npgsql"' in html
+
+
+def test_cli_takes_a_stack(runner):
+    result = runner.invoke(args=["inspect", "conn", TXN, "--driver", "postgresjs", "--no-probe"])
+    assert result.exit_code == 1, result.output  # the pooler's prepared statements: an error
+    assert "prepare: false" in result.output and "hunter2" not in result.output
