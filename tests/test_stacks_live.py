@@ -402,3 +402,24 @@ def test_jdbc_without_the_fix_fails_there(pgbouncer_tls_tx, ca_file, jdbc):
     local = localize(string, pgbouncer_tls_tx, ca_file).replace("&prepareThreshold=0", "")
     (result,) = jdbc("connect", "2", "7", stdin=local)
     assert not result["ok"] and 'prepared statement "S_1" already exists' in result["text"], result
+
+
+# --- the live TLS step sharpens a Node driver's finding -----------------------------------------
+
+
+def test_probe_says_node_postgres_will_refuse_a_chain_nodes_store_lacks(pg, real_errors):
+    """libpq connects with sslmode=require; the TLS step finds that certifi (Mozilla's roots,
+    which Node ships) does not trust the chain; node-postgres reads require as verify-full: the
+    inspector says it will be refused, and the real node-postgres is (SELF_SIGNED_CERT_IN_CHAIN)."""
+    url = real_errors.chain_cluster().url(sslmode="require")
+    report = inspect_connection(url, driver="node_postgres", ca="certifi", timeout=10)
+    assert report.verdict["status"] == "connected"  # libpq's require does not verify
+    f = {f.code: f for f in report.findings}["sslmode_verifies_in_driver"]
+    assert f.severity == "error" and "will refuse" in f.title
+    assert real_errors.capture("node_pg_require_chain").code == "SELF_SIGNED_CERT_IN_CHAIN"
+
+
+def test_probe_leaves_node_postgres_alone_when_its_ca_is_given(pg, ca_file):
+    url = pg["tls_ca"].url(sslmode="verify-full", sslrootcert=str(ca_file))
+    report = inspect_connection(url, driver="node_postgres", ca="certifi", timeout=10)
+    assert "sslmode_verifies_in_driver" not in {f.code for f in report.findings}

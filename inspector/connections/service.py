@@ -82,6 +82,7 @@ def inspect_connection(
     else:
         outcome = run_probe(inp)
         findings = _merge(findings, outcome.findings)
+        findings = stacks.after_probe(findings, p, drv, kind, ref, outcome.tls)
         verdict = probe_verdict(outcome, p.user, p.database)
         report = replace(
             report,

@@ -374,3 +374,10 @@ NPGSQL_VERIFY_SYSTEM_STORE = Variant(
     title="Npgsql verifies against the system's store unless Root Certificate names the CA",
     fix="Add `Root Certificate={ca}` to the connection string.",
 )
+NODE_WILL_REFUSE_THIS_CHAIN = Variant(
+    SSLMODE_VERIFIES_IN_DRIVER,
+    title="{who} will refuse this server's certificate",
+    fix='Give Node the CA that issued it: `ssl: {{ ca: fs.readFileSync("{ca}", "utf8") }}` '
+    "(and no sslmode in the URL), or `NODE_EXTRA_CA_CERTS={ca}` when the process starts.",
+    severity="error",
+)

@@ -95,6 +95,45 @@ def findings(p: ParsedConnection, driver: str, kind: str, ref: str | None) -> li
     return npgsql.findings(r)
 
 
+# The drivers that verify with Node's own CA store (Mozilla's list, as certifi's is).
+_NODE_READERS = {
+    n.NODE_POSTGRES: "node-postgres",
+    n.DRIZZLE_NODE_POSTGRES: "node-postgres",
+    n.PRISMA7: "Prisma 7 (node-postgres)",
+    n.POSTGRESJS: "postgres.js",
+    n.DRIZZLE_POSTGRESJS: "postgres.js",
+}
+
+
+def after_probe(
+    found: list[Finding],
+    p: ParsedConnection,
+    driver: str,
+    kind: str,
+    ref: str | None,
+    tls: TlsReport | None,
+) -> list[Finding]:
+    """What the live TLS step tells a Node driver's findings: a driver that will verify with
+    Node's store (the same Mozilla roots as certifi), no CA of its own, and a chain certifi does
+    not trust is refused, whatever libpq made of the string: said as an error, in its words."""
+    who = _NODE_READERS.get(driver)
+    if who is None or tls is None or not p.ok:
+        return found
+    r = _reading(p, kind, ref)
+    said = node.postgresjs_tls(r) if who == "postgres.js" else node.pg_tls(r)
+    certifi = next((s for s in tls["stores"] if s["store"] == "certifi"), None)
+    if not said.verifies or said.ca or certifi is None or certifi["verify_full"]:
+        return found
+    refused = r.make(
+        codes.NODE_WILL_REFUSE_THIS_CHAIN,
+        f"{said.said}: {who} checks the chain and the host name against Node's own CA store "
+        f"(Mozilla's roots, as certifi's are), and the TLS step above found: {certifi['reason']}",
+        who=who,
+    )
+    kept = [f for f in found if f.code != codes.SSLMODE_VERIFIES_IN_DRIVER]
+    return [*kept, refused]
+
+
 def reading(p: ParsedConnection, driver: str, kind: str, ref: str | None) -> dict[str, str]:
     """How the driver reads the string (TLS, prepare, what it ignores), for the report."""
     if not p.ok or p.host is None or driver not in n.STACK_DRIVERS:
