@@ -150,3 +150,30 @@ def test_postgres_now_against_the_test_cluster_is_about_zero(pg):
     server = report.to_dict()["server"]
     assert server is not None, report.to_dict()["verdict"]
     assert abs(server["clock_skew_s"]) < 2.0
+
+
+# ---------- the request tester reads the API host's clock ----------
+
+
+def test_the_request_testers_answer_reads_the_servers_clock(kit, local_keyserver):
+    from inspector import endpoint
+
+    local_keyserver.behaviour.date_offset = 120
+    now = int(time.time())
+    token = kit.mint.user(kit.secret, iat=now + 120, exp=now + 3720)
+    r = endpoint.test_request(local_keyserver.jwks_url, token, key=kit.secret)
+    assert r.response is not None and r.response.status == 200
+    f = next(f for f in r.findings if f.code == "clock_skew_measured")
+    assert f.detail.startswith("This machine is 120 s behind 127.0.0.1")
+    # the token's own report is judged again with that clock
+    f = next(f for f in r.token.findings if f.code == "issued_in_future")
+    assert "this machine is 120 s behind 127.0.0.1" in f.detail
+    assert r.to_dict()["token"]["clock"]["behind"] == "this_machine"
+
+
+def test_the_request_tester_with_clocks_that_agree(kit, local_keyserver):
+    from inspector import endpoint
+
+    r = endpoint.test_request(local_keyserver.jwks_url, kit.mint.user(kit.secret), key=kit.secret)
+    assert "clock_skew_measured" not in r.finding_codes()
+    assert r.to_dict()["token"]["clock"]["behind"] is None

@@ -54,6 +54,8 @@ class RawAnswer:
     incomplete: bool  # the deadline passed (or the peer hung up) before the body ended
     address: str
     ms: float
+    local_time: float | None = None  # this machine's clock halfway to the headers (epoch s)
+    rtt: float = 0.0  # seconds from sending the request to the headers
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -160,8 +162,10 @@ def _exchange(
 ) -> RawAnswer:
     port = conn.port
     try:
+        sent = time.time()  # the server's Date is read against this machine's clock
         conn.request(method, path, headers={**headers, "Connection": "close"})
         resp = conn.getresponse()
+        answered = time.time()
     except (OSError, http.client.HTTPException, HTTPIOError) as exc:
         raise _failure(address, port, exc, deadline, timeout) from exc
     try:
@@ -177,6 +181,8 @@ def _exchange(
         incomplete=incomplete,
         address=address,
         ms=(time.monotonic() - start) * 1000,
+        local_time=(sent + answered) / 2,
+        rtt=answered - sent,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector import supabase
@@ -30,10 +30,12 @@ from inspector.endpoint.targets import (
 from inspector.findings import Finding, dedupe, make, ordered
 from inspector.netpolicy import LOCAL, ProbeBlockedError, ProbePolicy
 from inspector.redact import mask_secret, redact_text
-from inspector.textutil import valid_text
+from inspector.textutil import upper_first, url_host, valid_text
+from inspector.tokens import codes as token_codes
 from inspector.tokens.clean import clean_input
 from inspector.tokens.report import TokenReport
 from inspector.tokens.service import inspect_token
+from inspector.tokens.skew import Skew, from_http_date
 
 EXCERPT = 2048  # characters of the body shown
 _HEADER_VALUE = re.compile(r"[\x21-\x7e]{1,16384}\Z")
@@ -66,6 +68,12 @@ class ProjectConfig:
         return cls((values.get("SUPABASE_URL") or "").strip() or None, apikey)
 
 
+# The token's findings a measured clock explains.
+_TIME_CODES = frozenset(
+    {token_codes.ISSUED_IN_FUTURE, token_codes.TOKEN_NOT_YET_VALID, token_codes.TOKEN_EXPIRED}
+)
+
+
 @dataclass(frozen=True)
 class _Diagnosis:
     """The token as diagnosed, and everything that must never come back unmasked."""
@@ -73,6 +81,15 @@ class _Diagnosis:
     report: TokenReport
     text: str  # what goes after `Bearer `
     secrets: tuple[str, ...]
+    token: str = ""  # as given, and inspect_token's arguments: to judge it again
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_clock(self, skew: Skew) -> _Diagnosis:
+        """The token judged again with the clock the answer read: its time findings say which
+        clock is off (only when it has one; otherwise the same diagnosis)."""
+        if not set(self.report.finding_codes()) & _TIME_CODES:
+            return replace(self, report=replace(self.report, clock=skew))
+        return replace(self, report=inspect_token(self.token, clock=skew, **self.kwargs))
 
 
 def test_request(
@@ -195,10 +212,12 @@ def _diagnose(
     token: str, *, extra: tuple[str | None, ...], timeout: float, **kwargs: Any
 ) -> _Diagnosis:
     token = valid_text(token) if isinstance(token, str) else ""
-    report = inspect_token(token, fetch_timeout=min(timeout, 5.0), **kwargs)
+    kwargs = {"fetch_timeout": min(timeout, 5.0), **kwargs}
+    report = inspect_token(token, **kwargs)
     text = report.token_text if report.is_jwt else clean_input(token).text.strip()
     secrets = [text, token.strip(), kwargs.get("key"), kwargs.get("configured_secret"), *extra]
-    return _Diagnosis(report, text, tuple(s for s in secrets if isinstance(s, str) and s.strip()))
+    kept = tuple(s for s in secrets if isinstance(s, str) and s.strip())
+    return _Diagnosis(report, text, kept, token, kwargs)
 
 
 def _exchange(
@@ -244,6 +263,16 @@ def _exchange(
         return _report(mode, sent, None, "failed", findings, diagnosis)
     if clear_text_off_machine(url):
         findings.append(make(codes.TOKEN_SENT_IN_CLEAR, f"{url[:200]} is plain http."))
+    skew = from_http_date(raw.header("Date"), raw.local_time, url_host(url) or "", raw.rtt)
+    if skew is not None:
+        diagnosis = diagnosis.with_clock(skew)
+        if skew.behind is not None:
+            detail = f"{upper_first(skew.words)} ({skew.how}, read with the answer just now)."
+            findings.append(
+                make(
+                    token_codes.CLOCK_SKEW_MEASURED, detail, amount=skew.amount, leeway=skew.leeway
+                )
+            )
     response, body_text = _response(raw, diagnosis)
     says = read_answer(raw.status, _lower_headers(raw), body_text)
     who = (

@@ -56,6 +56,7 @@ def inspect_token(
     discover: bool = False,
     public_secrets: bool = False,
     cafile: str | None = None,
+    clock: Skew | None = None,
 ) -> TokenReport:
     """Clean, classify, decode, verify and explain whatever was pasted as a token. Never raises
     on bad input: every problem is a finding in the report.
@@ -65,7 +66,8 @@ def inspect_token(
     With no key at all: `public_secrets` tries an HS* token against the publicly known and
     common weak secrets (no I/O); `discover` fetches the issuer's published keys (its JWKS, or
     through its OpenID configuration) under `policy`, within one `fetch_timeout`. `cafile`: a
-    CA to trust for https fetches besides nothing else (tests' own CA); default certifi."""
+    CA to trust for https fetches (tests' own CA); default certifi. `clock`: the skew measured by
+    another probe (the request tester's answer), when no fetch here measures one."""
     token, key, audience, project, configured_secret = (
         valid_text(v) for v in (token, key, audience, project, configured_secret)
     )
@@ -93,6 +95,7 @@ def inspect_token(
         public_secrets=bool(public_secrets),
         cafile=cafile,
         key_removed=(key_removed,) if key_removed else (),
+        clock=clock,
     )
     kind = text_kind(req.text)
     if kind is not None:
@@ -120,6 +123,7 @@ class _Request:
     public_secrets: bool = False
     cafile: str | None = None
     key_removed: tuple[str, ...] = ()
+    clock: Skew | None = None  # measured elsewhere
 
     @property
     def keyless(self) -> bool:
@@ -186,6 +190,8 @@ def _jwt_report(req: _Request, findings: list[Finding]) -> TokenReport:
     else:
         checked = _verify(req, header, claims, kind)
         signature = checked.verification.signature
+    if checked.skew is None and req.clock is not None:
+        checked = replace(checked, skew=req.clock)
     # The claims are judged after any fetch: its answer read the server's clock too.
     findings += rules.claim_findings(
         header,
