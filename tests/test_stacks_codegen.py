@@ -280,3 +280,20 @@ def test_pgx_and_jdbc_urls_keep_values_encoded(value):
     jdbc = report.suggested["jdbc"]
     assert jdbc.isascii() and " " not in jdbc and "\n" not in jdbc
     assert codegen.java_str(jdbc) in report.snippets["jdbc"]
+
+
+@pytest.mark.parametrize("value", IN_STRINGS)
+def test_psycopg3_snippet_runs_with_a_stand_in(value):
+    """psycopg 3's snippet, run by tests/fixtures/snippet_sandbox.py (psycopg a stand-in): the
+    URL it passes is the suggested string, hostile CA path and all, prepare_threshold as given."""
+    from tests.test_generated_code import run_python
+
+    report = inspect_connection(
+        f"postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-central-1.pooler.supabase.com"
+        f":6543/{quote(value, safe='')}?sslmode=require",
+        driver="psycopg3",
+        probe=False,
+    )
+    (call,) = [c for c in run_python(report.snippets["psycopg3"]) if c["name"] == "psycopg.connect"]
+    assert call["args"] == [report.suggested["psycopg3"]]
+    assert call["kwargs"] == {"prepare_threshold": None}

@@ -276,7 +276,7 @@ def v7_suggestion(t: Target) -> tuple[str, str]:
         "",
         "export default defineConfig({",
         '  schema: "prisma/schema.prisma",',
-        f"  datasource: {{ url: env({js_str(cli_url)}) }},",
+        f"  datasource: {{ url: env({js_str(cli_url)}) }},  // the CLI's (migrations') URL",
         "});",
         "",
         "// the client",
