@@ -20,6 +20,7 @@ from inspector.tokens import inspect_token
 from inspector.tokens.codes import Variant as TokenVariant
 from inspector.vocabulary import StepName
 from tests.fixtures.keys import REF
+from tests.fixtures.paste import paste
 
 
 def text_of(html: str) -> str:
@@ -534,3 +535,30 @@ def test_a_connection_form_that_failed_validation_sends_no_password_back(client)
     data = {"url": "postgresql://app:pw@db.example.com/app", "password": "field-pw-secret"}
     html = client.post("/connection", data={**data, "timeout": "999"}).get_data(as_text=True)
     assert "field-pw-secret" not in html and field_value(html, "password") == ""
+
+
+# ---------- a paste on the home page lands on the inspector's own URL ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzIn0.c2ln", "/token"),
+        ("postgresql://u:pw-in-the-paste@127.0.0.1:1/db", "/connection"),
+        ("SUPABASE_URL=https://abcdefghijklmnopqrst.supabase.co\nA=1\n", "/env"),
+        ("Error: getaddrinfo ENOTFOUND db.abcdefghijklmnopqrst.supabase.co", "/explain"),
+    ],
+)
+def test_the_home_page_sends_a_paste_on_with_a_307(client, text, path):
+    r = client.post("/", data={"text": text})
+    assert r.status_code == 307  # the browser sends the same POST body to the page named
+    assert r.location == path  # nothing pasted in the URL
+    assert "pw-in-the-paste" not in str(r.headers) + r.get_data(as_text=True)
+    landed = paste(client, text)
+    assert landed.status_code == 200 and landed.request.path == path
+    assert 'aria-current="page"' in landed.get_data(as_text=True)
+
+
+def test_an_empty_paste_stays_on_the_home_page(client):
+    r = client.post("/", data={"text": ""})
+    assert r.status_code == 200 and "Paste a token, a key" in r.get_data(as_text=True)

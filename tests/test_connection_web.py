@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from inspector.web.limits import probe_slot
+from tests.fixtures.paste import paste
 from tests.fixtures.postgres import APP_PASSWORD
 
 REF = "abcdefghijklmnopqrst"
@@ -94,9 +95,10 @@ def test_page_failure_verdict(client, pg):
 
 
 def test_paste_on_home_goes_to_connection(client, refused_port):
-    r = client.post("/", data={"text": f"postgresql://a:{SECRET}@127.0.0.1:{refused_port}/db"})
+    url = f"postgresql://a:{SECRET}@127.0.0.1:{refused_port}/db"
+    r = paste(client, url)
     html = r.data.decode()
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.request.path == "/connection"  # its own URL
     assert 'id="connection-form"' in html and 'id="result"' in html
     assert "tcp_refused" in html  # pasted strings are probed
     assert SECRET not in html

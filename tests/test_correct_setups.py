@@ -23,6 +23,7 @@ import pytest
 
 from inspector.connections import inspect_connection
 from inspector.env import inspect_env
+from tests.fixtures.paste import paste
 from tests.fixtures.postgres import APP_PASSWORD
 
 pytestmark = pytest.mark.postgres
@@ -270,7 +271,7 @@ def test_a_pasted_lf_env_posted_by_a_browser_has_no_crlf_warning(client):
     assert "env_crlf_line_endings" not in html
     api = client.post("/api/v1/env", json={"text": LF_ENV}).get_json()
     assert "env_crlf_line_endings" not in {f["code"] for f in api["findings"]}
-    home = client.post("/", data={"text": as_browser_sends})
+    home = paste(client, as_browser_sends)
     assert "env_crlf_line_endings" not in home.get_data(as_text=True)
 
 

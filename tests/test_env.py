@@ -20,6 +20,7 @@ from inspector import supabase
 from inspector.env import inspect_env, mask_value, role_for_name
 from inspector.env.names import ROLE_ANON, ROLE_DB_URL, ROLE_JWT_SECRET, ROLE_SERVICE, ROLE_URL
 from inspector.findings import catalog
+from tests.fixtures.paste import paste
 
 REF_A = "abcdefghijklmnopqrst"
 REF_B = "zyxwvutsrqponmlkjihg"
@@ -820,7 +821,7 @@ def test_cli(runner, tmp_path, case: Case):
 
 
 def test_page_from_the_home_paste_box(client):
-    response = client.post("/", data={"text": CASE["secret_is_anon_key"].text})
+    response = paste(client, CASE["secret_is_anon_key"].text)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "SUPABASE_JWT_SECRET holds the anon key, not the JWT secret" in html

@@ -26,6 +26,7 @@ from inspector.explain.sources import PATTERNS
 from inspector.findings import catalog
 from inspector.paste import detect_paste
 from tests.fixtures.keys import b64json, b64url
+from tests.fixtures.paste import paste
 
 
 @pytest.fixture
@@ -1235,11 +1236,9 @@ def test_home_box_routes_error_text_to_the_explainer(text, target):
 
 
 def test_home_box_shows_the_explanation(client):
-    r = client.post(
-        "/", data={"text": "Error: getaddrinfo ENOTFOUND db.abcdefghijklmnopqrst.supabase.co"}
-    )
+    r = paste(client, "Error: getaddrinfo ENOTFOUND db.abcdefghijklmnopqrst.supabase.co")
     html = r.get_data(as_text=True)
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.request.path == "/explain"
     assert 'data-code="dns_unresolved"' in html and "<h1>Explain an error</h1>" in html
     assert "not a well-formed JWT" not in html
 

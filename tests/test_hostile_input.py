@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from inspector.tokens import decode
+from tests.fixtures.paste import paste
 
 SECRET = "hostile-input-secret-with-at-least-32-characters"
 
@@ -72,7 +73,7 @@ def test_lone_surrogate_on_the_token_page(client, token):
 
 @pytest.mark.parametrize("token", SURROGATE_CASES.values(), ids=SURROGATE_CASES)
 def test_lone_surrogate_in_the_home_paste_box(client, token):
-    text = _page_ok(client.post("/", data={"text": token}))
+    text = _page_ok(paste(client, token))
     assert re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", text)
 
 
@@ -109,7 +110,7 @@ def test_lone_surrogate_in_a_pasted_jwk(client, key):
 def test_lone_surrogate_in_an_env_value(client):
     text = f"SUPABASE_ANON_KEY={SURROGATE_TOKEN}\nSUPABASE_JWT_SECRET={SECRET}\n"
     _page_ok(client.post("/env", data={"text": text}))
-    _page_ok(client.post("/", data={"text": text}))
+    _page_ok(paste(client, text))
     r = client.post("/api/v1/env", json={"text": text})
     assert r.status_code == 200
     r.data.decode("utf-8")
@@ -138,7 +139,7 @@ def test_claims_nested_hundreds_deep(client, depth, kind):
     token = _signed('{"sub": "s", "deep": ' + _nested(depth, kind) + "}")
     page = _page_ok(client.post("/token", data={"token": token, "key": SECRET}))
     assert "signature valid" in page
-    for text in (page, _page_ok(client.post("/", data={"text": token}))):
+    for text in (page, _page_ok(paste(client, token))):
         # The payload panel shows the first levels as text, the rest as one cut-off line.
         assert "…" in text
     body = _strict_json(client.post("/api/v1/token", json={"token": token, "key": SECRET}))

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from inspector.redact import redact_text
 from inspector.web import logfilter
+from tests.fixtures.paste import paste
 
 ROOT = Path(__file__).resolve().parent.parent
 JWT_SECRET = "team-jwt-secret-4c6f2b7e9d1a3f5b8c0e2d4f6a8b0c2e"
@@ -175,9 +176,11 @@ def _round(c, app):
         "/api/v1/token", json={"token": USER_TOKEN, "key": JWT_SECRET, "audience": "authenticated"}
     )
     yield c.post("/api/v1/token", json={"token": SB_SECRET, "key": SERVICE_KEY})
-    yield c.post("/", data={"text": USER_TOKEN})
-    yield c.post("/", data={"text": DB_URL})
-    yield c.post("/", data={"text": ENV_TEXT})
+    # The paste box answers with a 307 to the inspector's page; the browser posts there.
+    for text in (USER_TOKEN, DB_URL, ENV_TEXT):
+        landed = paste(c, text)
+        yield from landed.history
+        yield landed
     yield c.post("/connection", data={"url": DB_URL, "password": DB_PASSWORD, "timeout": "1"})
     yield c.post(
         "/api/v1/connection", json={"url": DB_URL, "password": DB_PASSWORD, "probe": False}

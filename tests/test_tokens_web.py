@@ -10,6 +10,7 @@ import pytest
 
 from inspector import supabase
 from tests.fixtures.keys import OTHER_REF, REF
+from tests.fixtures.paste import paste
 
 NOW = int(time.time())
 
@@ -321,9 +322,9 @@ def test_page_bad_leeway(client, k):
 
 
 def test_home_paste_routes_to_token_page(client, k):
-    r = client.post("/", data={"text": "Bearer " + k.mint.user(k.secret)})
+    r = paste(client, "Bearer " + k.mint.user(k.secret))
     html = r.get_data(as_text=True)
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.request.path == "/token"  # the token page's own URL
     assert 'id="token-form"' in html and "Supabase user access token" in html
 
 

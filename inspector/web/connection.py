@@ -27,6 +27,7 @@ from inspector.connections.stacks import LABELS as STACK_LABELS
 from inspector.connections.stacks import STACK_DRIVERS
 from inspector.errors import BUSY_MESSAGE
 from inspector.web import api
+from inspector.web.home import pasted
 from inspector.web.limits import current_policy, probe_timeout, slots
 from inspector.web.security import is_shared
 
@@ -157,6 +158,9 @@ def _inspect_form(form: ConnectionForm, probe: bool | None = None) -> Connection
 
 @bp.route("/connection", methods=["GET", "POST"])
 def page():
+    text = pasted()
+    if text is not None:  # the home page's paste box
+        return render_from_paste(text)
     form = ConnectionForm()
     report = None
     if form.validate_on_submit():
@@ -171,7 +175,7 @@ def page():
 
 
 def render_from_paste(text: str):
-    """The home page's paste box sent a connection string here: inspect it and show this page."""
+    """The home page's paste box sent a connection string here (`home.pasted`): inspect it."""
     form = ConnectionForm(formdata=None, data={"url": text, "probe": True})
     return _render(form, _inspect_form(form))
 

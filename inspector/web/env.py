@@ -119,12 +119,6 @@ def page():
     return _render(form, report)
 
 
-def render_from_paste(text: str):
-    """The home page's paste box sent a .env here: inspect it and show this page."""
-    form = EnvForm(formdata=None)
-    return _render(form, _inspect(from_textarea(text), None, False))
-
-
 @api.bp.post("/env")
 def api_env():
     data = api.json_body()

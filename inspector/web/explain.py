@@ -52,11 +52,6 @@ def page():
     return _render(form, report)
 
 
-def render_from_paste(text: str):
-    """The home page's paste box recognised an error: explain it on this page."""
-    return _render(ExplainForm(formdata=None), explain(text))
-
-
 @api.bp.post("/explain")
 def api_explain():
     data = api.json_body()

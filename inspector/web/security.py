@@ -55,16 +55,14 @@ HEADERS = {
 
 # Reachable without passing the gate: the login page, its CSS, the load balancer's check.
 OPEN_ENDPOINTS = frozenset({"static", "auth.login", "healthz"})
-# Blueprints whose POSTs inspect: one per-client budget (INSPECTOR_INSPECT_RATE_LIMIT).
-INSPECT_BLUEPRINTS = frozenset(
-    {"home", "token", "connection", "env", "explain", "api", "tester", "mint"}
-)
+# Blueprints whose POSTs inspect: one per-client budget (INSPECTOR_INSPECT_RATE_LIMIT). The home
+# page's paste only redirects (307): the page it lands on counts.
+INSPECT_BLUEPRINTS = frozenset({"token", "connection", "env", "explain", "api", "tester", "mint"})
 # Endpoints whose POSTs may reach the network: a tighter budget (INSPECTOR_RATE_LIMIT).
 CONNECTION_ENDPOINTS = frozenset({"connection.page", "api.api_connection"})
 TOKEN_ENDPOINTS = frozenset({"token.page", "api.api_token"})
 ENV_ENDPOINTS = frozenset({"env.page", "api.api_env"})
 REQUEST_ENDPOINTS = frozenset({"tester.page", "api.api_request"})  # always send a request
-PASTE_ENDPOINT = "home.index"
 LOGIN_ENDPOINT = "auth.login"
 # Names in the configured .env whose values are secrets to keep out of logs.
 _SECRET_NAME_PARTS = ("SECRET", "KEY", "PASSWORD", "TOKEN", "DATABASE_URL")
@@ -289,8 +287,8 @@ def _field(name: str) -> Any:
 def may_probe() -> bool:
     """Whether this request may send packets out: a connection diagnosis (unless the JSON asks
     for `probe: false`), a token checked against a JWKS URL or against its issuer's published
-    keys (no key, discovery on), a .env checked live, a pasted connection string, a request
-    test."""
+    keys (no key, discovery on), a .env checked live, a connection string pasted on the home
+    page (at the connection page its 307 leads to), a request test."""
     endpoint = request.endpoint or ""
     if endpoint in REQUEST_ENDPOINTS:
         return True
@@ -310,12 +308,9 @@ def may_probe() -> bool:
         discover = _field("discover")
         if request.is_json:
             return discover is True or (discover is None and _discovers_by_default())
+        if _field("token") is None and _field("text") is not None:  # the home page's paste
+            return _discovers_by_default()
         return discover not in (None, "", "false")
-    if endpoint == PASTE_ENDPOINT:
-        from inspector.paste import detect_paste
-
-        text = _field("text")
-        return isinstance(text, str) and detect_paste(text) == "connection"
     return False
 
 

@@ -22,6 +22,7 @@ from inspector.errors import BUSY_MESSAGE, ApiError, ConfiguredSecretRefusedErro
 from inspector.tokens import MAX_LEEWAY, TokenReport, inspect_token, is_public_key, needs_fetch
 from inspector.vocabulary import TokenKind
 from inspector.web import api
+from inspector.web.home import pasted
 from inspector.web.limits import current_policy, probe_slot, probe_timeout, slots
 from inspector.web.security import is_shared
 
@@ -215,6 +216,9 @@ def _inspect_form(form: TokenForm) -> TokenReport:
 
 @bp.route("/token", methods=["GET", "POST"])
 def page() -> tuple[str, int]:
+    text = pasted()
+    if text is not None:  # the home page's paste box
+        return render_from_paste(text)
     form = TokenForm()
     if request.method == "GET":
         form.discover.data = discover_default()
@@ -229,7 +233,7 @@ def page() -> tuple[str, int]:
 
 
 def render_from_paste(text: str) -> tuple[str, int]:
-    """The home page's paste box sent a token here: inspect it and show this page."""
+    """The home page's paste box sent a token here (`home.pasted`): inspect it, show this page."""
     form = TokenForm(formdata=None, data={"token": text, "discover": discover_default()})
     return _render(form, _inspect_form(form))
 
