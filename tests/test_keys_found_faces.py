@@ -226,3 +226,25 @@ def test_discovery_counts_against_the_probe_budget(make_app, token):
     assert post({"token": token}) == 200  # the tests' setting: off
     assert post({"token": token, "key": "x" * 40, "discover": True}) == 200
     assert c.post("/token", data={"token": token}, headers=hdrs).status_code == 200
+
+
+def test_every_probe_slot_busy_inspects_without_discovery(make_app, kit, token, local_keyserver):
+    """A token without a key never gets 503 busy for keys it did not ask for: with every slot
+    taken it is inspected without them. A JWKS URL given as the key still is told busy."""
+    from inspector.web.limits import slots
+
+    app = make_app(INSPECTOR_MAX_CONCURRENT_PROBES=1)
+    with app.app_context():
+        taken = slots()
+        assert taken.acquire()
+    try:
+        c = app.test_client()
+        r = c.post("/api/v1/token", json={"token": token, "discover": True})
+        assert r.status_code == 200 and r.get_json()["discovery"] is None
+        r = c.post("/api/v1/token", json={"token": token, "key": local_keyserver.jwks_url})
+        assert r.status_code == 503
+    finally:
+        taken.release()
+    assert local_keyserver.accepted == 0
+    r = app.test_client().post("/api/v1/token", json={"token": token, "discover": True})
+    assert r.get_json()["discovery"]["status"] == "found"

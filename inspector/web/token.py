@@ -152,9 +152,15 @@ def _inspect(req: TokenRequest) -> TokenReport:
 
 def run_inspection(req: TokenRequest) -> TokenReport:
     """inspect_token with this site's probe policy; a fetch takes a probe slot
-    (ProbeCapacityError, the API's 503 `busy`, when none is free)."""
+    (ProbeCapacityError, the API's 503 `busy`, when none is free). Keys found for a token
+    without one were not asked for: with every slot taken it is inspected without them."""
     if not req.fetches:
         return _inspect(req)
+    if not (req.configured_jwks_url or needs_fetch(req.key)):
+        with slots().hold() as held:
+            if held:
+                return _inspect(req)
+        return _inspect(replace(req, discover=False))
     with probe_slot():
         return _inspect(req)
 
