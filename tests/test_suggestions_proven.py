@@ -232,6 +232,11 @@ def test_a_wrong_password_fails_every_proof_and_nothing_is_offered(pg, client):
         assert proof["status"] == "failed", proof
         assert "password authentication failed" in proof["detail"]
         assert "not-the-password" not in proof["detail"]
+    # One new login only (asyncpg's own call): the others read to settings that failed just
+    # now, and are not sent again (a pooler bans an address after repeated failures).
+    for driver in ("psycopg2", "sqlalchemy", "sqlalchemy_asyncpg"):
+        assert "not sent again" in report.suggested_proof[driver]["detail"]
+    assert "not sent again" not in report.suggested_proof["asyncpg"]["detail"]
     offered = report.offers + report.offered_code
     assert [o for o in offered if o.key in PYTHON_DRIVERS] == []
     assert all(o.status == "not_tried" for o in offered)  # the other stacks': not tried here

@@ -66,6 +66,20 @@ def asyncpg_how(driver: str, *, isolated: bool) -> str:
     return how + (" at the checked address, nothing taken from this server" if isolated else "")
 
 
+# The page's CA as a temporary file: a new name each time it is written.
+PAGE_CA = "<the CA chosen on the page>"
+
+
+def comparable(kw: dict[str, Any], page_root: str | None) -> dict[str, str]:
+    """libpq keywords as one login compares with another (the proof round never sends again a
+    login that failed with the same ones): the timeout aside, the page's temporary CA file by
+    what it holds."""
+    out = {k: str(v) for k, v in kw.items() if k != "connect_timeout"}
+    if page_root is not None and out.get("sslrootcert") == page_root:
+        out["sslrootcert"] = PAGE_CA
+    return out
+
+
 def shown_kwarg(name: str, value: Any) -> str:
     """An asyncpg keyword argument as the report shows it."""
     if name == "password":

@@ -545,7 +545,7 @@ def _group(job: _Job, deadline: float) -> None:
                 box.setdefault("tried", Tried(_first_line(exc)))
         return
     if isinstance(first, EngineAttempt):
-        _tried(job[0][2], lambda: _engine(first, deadline, None, job[0][2]))
+        _tried(job[0][2], lambda: _engine(first, deadline, None, job[0][2], first.failed))
         return
     assert isinstance(first, LibpqAttempt)
     conn = None
@@ -556,11 +556,25 @@ def _group(job: _Job, deadline: float) -> None:
 
     try:
         _tried(job[0][2], connect)
+        failed = job[0][2]["tried"].error
         for _, follower, box in job[1:]:
             assert isinstance(follower, EngineAttempt)
-            _tried(box, lambda f=follower, b=box: _engine(f, deadline, conn, b))
+            _tried(box, lambda f=follower, b=box: _engine(f, deadline, conn, b, failed))
     finally:
         close(conn)
+
+
+class _SameSettingsFailed(Exception):
+    """An engine's driver parameters are those of the attempt that failed just now: the login is
+    not sent again (a pooler bans an address after repeated failures)."""
+
+
+def _failed_before(exc: BaseException, t0: float) -> Tried:
+    ms = (time.monotonic() - t0) * 1000
+    if isinstance(exc, _SameSettingsFailed):
+        error, who = exc.args
+        return Tried(error, ms=ms, same_as_failed=who)
+    return Tried(_first_line(exc), ms=ms)
 
 
 def _tried(box: dict[str, Any], run: Any) -> None:
@@ -569,7 +583,7 @@ def _tried(box: dict[str, Any], run: Any) -> None:
     try:
         run()
     except BaseException as exc:  # noqa: BLE001 - whatever the driver raises is the answer
-        box["tried"] = Tried(_first_line(exc), ms=(time.monotonic() - t0) * 1000)
+        box["tried"] = _failed_before(exc, t0)
         return
     shared = box.get("shared") is not None
     box["tried"] = Tried(ms=(time.monotonic() - t0) * 1000, shared=shared)
@@ -596,14 +610,23 @@ def _libpq_select_one(kw: dict[str, str]) -> Any:
 
 
 def _listener(
-    attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any], is_async: bool
+    attempt: EngineAttempt,
+    deadline: float,
+    shared: Any,
+    box: dict[str, Any],
+    is_async: bool,
+    failed: str | None,
 ) -> Any:
     """The engine's `do_connect`: SQLAlchemy's parameters for its driver, as `prepare` says,
-    over the shared connection when `reuse` agrees they are the ones it was opened with."""
+    over the shared connection when `reuse` agrees they are the ones it was opened with; none
+    at all when they are those of the attempt that failed (`failed`: its error)."""
 
     def listener(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
         sent = attempt.prepare(dict(cparams))
-        use = shared is not None and attempt.reuse is not None and attempt.reuse(sent)
+        same = attempt.reuse is not None and attempt.reuse(sent)
+        if same and failed is not None:
+            raise _SameSettingsFailed(failed, "login" if failed == attempt.failed else "lead")
+        use = shared is not None and same
         if is_async:
             sent = _with_contexts(sent)
             sent["timeout"] = max(0.05, _left(deadline))  # asyncpg's own connect timeout
@@ -622,13 +645,19 @@ def _listener(
     return listener
 
 
-def _engine(attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any]) -> None:
+def _engine(
+    attempt: EngineAttempt,
+    deadline: float,
+    shared: Any,
+    box: dict[str, Any],
+    failed: str | None = None,
+) -> None:
     """create_engine(url, connect_args=...) and `select 1` (NullPool: nothing kept open)."""
     from sqlalchemy import create_engine, event, text
     from sqlalchemy.pool import NullPool
 
     engine = create_engine(attempt.url, connect_args=attempt.connect_args, poolclass=NullPool)
-    event.listen(engine, "do_connect", _listener(attempt, deadline, shared, box, False))
+    event.listen(engine, "do_connect", _listener(attempt, deadline, shared, box, False, failed))
     try:
         with engine.connect() as conn:
             conn.execute(text("select 1")).scalar_one()
@@ -650,14 +679,15 @@ async def _asyncpg_group(job: _Job, deadline: float) -> None:
         box["tried"] = Tried(ms=(time.monotonic() - t0) * 1000)
     except BaseException as exc:  # noqa: BLE001 - whatever the driver raises is the answer
         box["tried"] = Tried(_first_line(exc), ms=(time.monotonic() - t0) * 1000)
+    failed = box["tried"].error
     try:
         for _, follower, fbox in followers:
             assert isinstance(follower, EngineAttempt)
             t1 = time.monotonic()
             try:
-                await _async_engine(follower, deadline, conn, fbox)
+                await _async_engine(follower, deadline, conn, fbox, failed)
             except BaseException as exc:  # noqa: BLE001
-                fbox["tried"] = Tried(_first_line(exc), ms=(time.monotonic() - t1) * 1000)
+                fbox["tried"] = _failed_before(exc, t1)
             else:
                 ms = (time.monotonic() - t1) * 1000
                 fbox["tried"] = Tried(ms=ms, shared=fbox.get("shared") is not None)
@@ -670,7 +700,7 @@ async def _asyncpg_group(job: _Job, deadline: float) -> None:
 
 
 async def _async_engine(
-    attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any]
+    attempt: EngineAttempt, deadline: float, shared: Any, box: dict[str, Any], failed: str | None
 ) -> None:
     """create_async_engine(url, connect_args=...) and `select 1`, within the deadline."""
     from sqlalchemy import event, text
@@ -678,7 +708,8 @@ async def _async_engine(
     from sqlalchemy.pool import NullPool
 
     engine = create_async_engine(attempt.url, connect_args=attempt.connect_args, poolclass=NullPool)
-    event.listen(engine.sync_engine, "do_connect", _listener(attempt, deadline, shared, box, True))
+    listener = _listener(attempt, deadline, shared, box, True, failed)
+    event.listen(engine.sync_engine, "do_connect", listener)
 
     async def select_one() -> None:
         async with engine.connect() as conn:

@@ -242,6 +242,9 @@ class ProbeOutcome:
     address: str | None = None
     tls_offered: bool = False
     login_sent: bool = False
+    # A libpq login that failed: its keywords (`args.comparable`: password in, never rendered)
+    # and libpq's message, so that the proof round does not send it again.
+    failed_login: tuple[dict[str, str], str] | None = None
 
 
 # --- what the drivers are handed -----------------------------------------------------------------
@@ -306,6 +309,9 @@ class EngineAttempt:
     # SQLAlchemy would send its driver is what that connection was opened with.
     shares: str | None = None
     reuse: Callable[[dict[str, Any]], bool] | None = None
+    # The error of the diagnosis's own login, when `reuse` compares with its settings instead
+    # (it failed: an engine that would send the same is not sent).
+    failed: str | None = None
 
 
 Attempt = LibpqAttempt | AsyncpgAttempt | EngineAttempt
@@ -319,6 +325,8 @@ class Tried:
     timed_out: bool = False
     ms: float = 0.0
     shared: bool = False  # an engine that ran over the connection of the attempt it shares
+    # Not sent: the same settings failed just now, in this login (named here).
+    same_as_failed: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -36,7 +36,7 @@ from inspector.connections.drivers import (
 from inspector.connections.hosts import is_ip_address
 from inspector.connections.parse import DEFAULT_PORT, parse
 from inspector.connections.probe import io, isolation
-from inspector.connections.probe.args import APPLICATION_NAME, LibpqArgs
+from inspector.connections.probe.args import APPLICATION_NAME, LibpqArgs, comparable
 from inspector.connections.probe.model import (
     BUILTIN_STORES,
     AsyncpgArgs,
@@ -101,6 +101,9 @@ def prove(
                 reason, attempt, notes[key] = _plan(
                     key, inp, outcome, target, suggested[key], page_root, planned
                 )
+            except _SameAsTheLogin as exc:
+                refused[key] = Tried(str(exc), same_as_failed="login")
+                continue
             except Exception as exc:  # noqa: BLE001 - the driver's own refusal is the answer
                 refused[key] = Tried(first_line(exc))
                 continue
@@ -173,11 +176,23 @@ def _plan(
     url = with_password(text, text, password)
     pin = _Pin(inp, outcome, target, trust)
     if key == "psycopg2":
-        attempt: Attempt = LibpqAttempt(pin.libpq(libpq_keywords(url)))
+        kw = pin.libpq(libpq_keywords(url))
+        failed = outcome.failed_login
+        page = page_root if inp.ca not in BUILTIN_STORES else None
+        if failed is not None and comparable(kw, page) == failed[0]:
+            raise _SameAsTheLogin(_libpq_error(failed[1]))
+        attempt: Attempt = LibpqAttempt(kw)
     elif key == "sqlalchemy":
         lead = planned.get("psycopg2")
-        same = _same_libpq(lead.kw) if isinstance(lead, LibpqAttempt) else None
-        attempt = EngineAttempt(url, {}, pin.libpq, False, "psycopg2", same)
+        if isinstance(lead, LibpqAttempt):
+            attempt = EngineAttempt(url, {}, pin.libpq, False, "psycopg2", _same_libpq(lead.kw))
+        elif outcome.failed_login is not None:  # never sent again if it reads to that login
+            page = page_root if inp.ca not in BUILTIN_STORES else None
+            failed_kw, error = outcome.failed_login
+            as_login = _same_comparable(failed_kw, page)
+            attempt = EngineAttempt(url, {}, pin.libpq, False, None, as_login, _libpq_error(error))
+        else:
+            attempt = EngineAttempt(url, {}, pin.libpq, False)
     elif key == "asyncpg":
         attempt = pin.asyncpg(url)
     else:
@@ -186,6 +201,23 @@ def _plan(
         args = pin.engine_connect_args()
         attempt = EngineAttempt(url, args, pin.dialect(url), True, "asyncpg", same)
     return None, attempt, trust.note if trust else ""
+
+
+class _SameAsTheLogin(Exception):
+    """The diagnosis's own login failed just now with exactly these settings: not sent again."""
+
+
+def _libpq_error(message: str) -> str:
+    """libpq's message as a proof says a driver's error: `TypeName: first line`."""
+    lines = message.strip().splitlines()
+    return f"OperationalError: {lines[0] if lines else 'the login failed'}"
+
+
+def _same_comparable(
+    failed: dict[str, str], page_root: str | None
+) -> Callable[[dict[str, Any]], bool]:
+    """Would libpq be sent the keywords of the login that failed (`args.comparable`)?"""
+    return lambda sent: comparable(sent, page_root) == failed
 
 
 def _same_libpq(opened: LibpqArgs) -> Callable[[dict[str, Any]], bool]:
@@ -369,4 +401,10 @@ def _judged(key: str, tried: Tried, inp: ProbeInput, note: str) -> ProofDict:
     text = scrub(tried.error or "", password)
     if password:
         text = scrub(text, url_part(password))
-    return {"status": "failed", "detail": f"Failed just now with {by}{note}: `{text}`."}
+    same = ""
+    if tried.same_as_failed == "login":
+        same = " (the diagnosis's own login, with these very settings: not sent again)"
+    elif tried.same_as_failed:
+        lead = "psycopg2 string" if key == "sqlalchemy" else "asyncpg call"
+        same = f" (it reads to the {lead}'s very settings, which failed: not sent again)"
+    return {"status": "failed", "detail": f"Failed just now with {by}{note}{same}: `{text}`."}

@@ -312,6 +312,9 @@ def _libpq(
             else:
                 rec.outcome.login_sent = True
                 result = io.libpq_login(kw, budget.deadline)
+                if result.error is not None:
+                    page_root = rootcert if inp.ca not in BUILTIN_STORES else None
+                    rec.outcome.failed_login = args.comparable(kw, page_root), result.error
                 sslmode = kw.get("sslmode", "prefer")
                 rec.judge(st, login.login(st, result, sslmode, inp, tls_view))
         if result.conn is None:
