@@ -256,3 +256,21 @@ def test_asyncpg_refuses_an_invalid_sslmode_too_and_the_finding_says_the_value_m
     assert "dsn_unparseable" not in found
     assert "`sslmode=verify-full`" in found["sslmode_invalid"].fix
     assert "asyncpg refuses it" in found["sslmode_invalid"].detail
+
+
+@pytest.mark.parametrize("mode", ["disable", "allow", "prefer", "require", "verify-ca"])
+def test_sslrootcert_system_takes_only_verify_full(mode):
+    """libpq 16+: `weak sslmode ... may not be used with sslrootcert=system`; without an sslmode,
+    sslrootcert=system makes it verify-full (found by tests/test_parse_property.py)."""
+    assert "may not be used with sslrootcert=system" in _libpq_refusal(
+        sslmode=mode, sslrootcert="system"
+    )
+    url = f"postgresql://u:p@db.example.com/db?sslmode={mode}&sslrootcert=system"
+    found = {f.code: f for f in inspect_connection(url, probe=False).findings}
+    assert found["sslmode_invalid"].severity.value == "error"
+    assert "verify-full" in found["sslmode_invalid"].fix
+    implicit = inspect_connection(
+        "postgresql://u:p@db.example.com/db?sslrootcert=system", probe=False
+    )
+    assert not [f for f in implicit.findings if f.severity.value == "error"]
+    assert "sslmode_no_verification" not in {f.code for f in implicit.findings}

@@ -418,6 +418,12 @@ _REMOVE_PARAMETER = "Remove `{param}` from the string{instead}."
 UNKNOWN_TO_LIBPQ = Variant(UNKNOWN_PARAMETER, fix=_REMOVE_PARAMETER, severity="error")
 UNKNOWN_TO_LIBPQ_ANY_DRIVER = Variant(UNKNOWN_PARAMETER, fix=_REMOVE_PARAMETER)
 SSLMODE_NEAREST = Variant(SSLMODE_INVALID, fix="Write `sslmode={nearest}`.")
+SSLMODE_WEAK_WITH_SYSTEM_ROOT = Variant(  # libpq 16+
+    SSLMODE_INVALID,
+    title="libpq takes sslrootcert=system only with sslmode=verify-full",
+    fix="Write `sslmode=verify-full` (or leave sslmode out: with sslrootcert=system it is "
+    "verify-full), or name a CA file in sslrootcert.",
+)
 SSL_TRUE_OTHER_DRIVERS = Variant(  # the driver is not known: asyncpg and SQLAlchemy refuse it
     SSL_TRUE_READ_AS_REQUIRE, severity="warning"
 )

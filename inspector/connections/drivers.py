@@ -112,6 +112,8 @@ def ssl_setting(p: ParsedConnection, driver: str) -> str | None:
         return p.param("ssl") or None
     if driver == "asyncpg":
         return p.param("sslmode") or None
+    if p.sslmode is None and p.libpq_param("sslrootcert") == "system":
+        return "verify-full"  # libpq 16+: sslrootcert=system makes verify-full the default
     return p.sslmode or None
 
 

@@ -442,8 +442,20 @@ def _sslmode_findings(p: ParsedConnection, drv: str) -> list[Finding]:
         # (asyncpg_sslmode_param); the other stacks read sslmode by their own rules.
         return []
     mode = ssl_setting(p, drv)
-    if mode is None or mode in SSLMODES:
+    if mode is None:
         return []
+    if mode in SSLMODES:
+        if drv == "asyncpg" or mode == "verify-full" or p.libpq_param("sslrootcert") != "system":
+            return []
+        refusal = (
+            f'weak sslmode "{mode}" may not be used with sslrootcert=system (use "verify-full")'
+        )
+        return [
+            codes.SSLMODE_WEAK_WITH_SYSTEM_ROOT.make(
+                f"`sslmode={mode}` with `sslrootcert=system`: libpq stops with `{refusal}` "
+                "before sending a packet."
+            )
+        ]
     who = (
         "asyncpg refuses it"
         if drv == "asyncpg"

@@ -317,11 +317,10 @@ def _host_list(host: str | None, port: str | None, hostaddr: str | None) -> tupl
         )
     if not port:
         return tuple(HostPort(h, None) for h in names)
-    plist = [_port(p) for p in port.split(",")]
-    if len(plist) == 1:
-        return tuple(HostPort(h, plist[0]) for h in names)
-    if len(plist) != len(names):
-        raise ParseError(f"{len(names)} hosts but {len(plist)} ports")
+    given = port.split(",")  # the counts are checked before any port is read, as libpq does
+    if len(given) != 1 and len(given) != len(names):
+        raise ParseError(f"{len(names)} hosts but {len(given)} ports")
+    plist = [_port(p) for p in given] * (len(names) if len(given) == 1 else 1)
     return tuple(HostPort(h, p) for h, p in zip(names, plist, strict=True))
 
 
@@ -443,9 +442,10 @@ def _parse_sqlalchemy(driver: str, ui: str | None, after_ui: str) -> ParsedConne
     port = m.group("port") or ""
     if port:
         try:
-            port = str(int(port))
+            number = int(port)
         except ValueError:
             raise ParseError(f"invalid port number {port!r} (SQLAlchemy: int() fails)") from None
+        port = str(number) if number else ""  # SQLAlchemy drops a port 0: libpq's default
     database = unquote(m.group("database") or "") or None
     query: dict[str, list[str]] = {}
     for k, v in parse_qsl(m.group("query") or "", keep_blank_values=False):
@@ -464,6 +464,8 @@ def _parse_sqlalchemy(driver: str, ui: str | None, after_ui: str) -> ParsedConne
             )
     elif "port" in query:
         port = query["port"][-1]
+    if driver == "asyncpg" and re.fullmatch(r"\s*[+-]?0+\s*", port):
+        port = ""  # the dialect hands asyncpg the integer 0, which asyncpg reads as its default
     params: list[tuple[str, str]] = []
     for k, values in query.items():
         if k == "user":
@@ -532,7 +534,7 @@ def _sa_multihost(query: dict[str, list[str]]) -> tuple[list[str] | None, list[s
         or (hosts and len(hosts) != len(ints) and (len(hosts) > 1 or len(ints) > 1))
     ):
         raise ParseError("SQLAlchemy: number of hosts and ports don't match")
-    return hosts, [None if i is None else str(i) for i in ints]
+    return hosts, [str(i) if i else None for i in ints]  # a port 0 is dropped, as SQLAlchemy does
 
 
 def _mask_query_password(s: str) -> str:
@@ -559,6 +561,8 @@ def tokenize_keyword(t: str) -> list[tuple[str, str, tuple[int, int]]]:
             i += 1
         if i >= n or t[i] != "=":
             raise ParseError(f'missing "=" after "{key}" in connection info string')
+        if not key:
+            raise ParseError('invalid connection option "" (a key is missing before `=`)')
         i += 1
         while i < n and t[i].isspace():
             i += 1
