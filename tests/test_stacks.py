@@ -6,7 +6,12 @@ cited by section in inspector/connections/stacks/.
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inspector.connections import DRIVERS, inspect_connection
 from inspector.connections.stacks import STACK_DRIVERS
@@ -538,3 +543,26 @@ def test_cli_takes_a_stack(runner):
     result = runner.invoke(args=["inspect", "conn", TXN, "--driver", "postgresjs", "--no-probe"])
     assert result.exit_code == 1, result.output  # the pooler's prepared statements: an error
     assert "prepare: false" in result.output and "hunter2" not in result.output
+
+
+# --- secrets never come back, in any stack's form ---------------------------------------------
+
+_SECRET_CHARS = st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="\";'=&%+")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(_SECRET_CHARS, min_size=6, max_size=16).map(lambda s: "Zq9~" + s),
+    st.sampled_from(("auto", *STACK_DRIVERS)),
+    st.sampled_from(("npgsql", "jdbc", "jdbc_userinfo", "uri")),
+)
+def test_the_password_never_comes_back(password, driver, form):
+    enc = quote(password, safe="")
+    text = {
+        "npgsql": f"Host={POOLER};Port=6543;Username=postgres.{REF};Password={password};SSL Mode=Require",
+        "jdbc": f"jdbc:postgresql://{POOLER}:6543/postgres?user=u&password={enc}&ssl=true",
+        "jdbc_userinfo": f"jdbc:postgresql://u:{enc}@{POOLER}:6543/postgres?ssl=true",
+        "uri": f"postgresql://u:{enc}@{POOLER}:6543/postgres?sslmode=require",
+    }[form]
+    out = json.dumps(report(text, driver).to_dict())
+    assert password not in out and enc not in out
