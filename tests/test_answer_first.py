@@ -143,7 +143,7 @@ def test_the_json_carries_the_headline(client, kit):
     assert d["headline"] == inspect_token(token, key=kit.secret).headline.to_dict() | {
         "text": d["headline"]["text"]  # the expiry's minutes may tick between the two
     }
-    assert set(d["headline"]) == {"tone", "text", "detail", "fix", "code"}
+    assert set(d["headline"]) == {"tone", "text", "detail", "fix", "code", "icon"}
     assert d["headline"]["tone"] == "ok" and d["headline"]["text"].startswith("Valid ")
 
 

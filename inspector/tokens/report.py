@@ -39,7 +39,8 @@ class Headline:
     code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields, and the icon of its tone (the page's live check draws it)."""
+        return asdict(self) | {"icon": look(self.tone)[1]}
 
 
 @dataclass(frozen=True)

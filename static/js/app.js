@@ -299,6 +299,25 @@
       line.append(b);
     }
     region.append(line);
+    // The token's answer is the server's own headline (a valid signature is not headed by a
+    // warning); the connection's, its worst static finding.
+    const headline = report.headline;
+    if (headline && headline.text) {
+      const p = el("p", `live-first finding-${headline.tone === "muted" ? "info" : headline.tone}`);
+      const icon = el("span", "", headline.icon || "•");
+      icon.setAttribute("aria-hidden", "true");
+      p.append(icon, " ", el("strong", "", headline.text));
+      region.append(p);
+      if (headline.fix) {
+        const fix = el("p", "fix");
+        fix.append(el("span", "fix-label", "Fix:"), " ");
+        appendTicks(fix, headline.fix);
+        region.append(fix);
+      }
+      region.append(el("p", "live-note", "Press Inspect for the full report."));
+      region.hidden = false;
+      return;
+    }
     const findings = Array.isArray(report.findings) ? report.findings : [];
     const first = findings.find((f) => f.severity === "error") || findings.find((f) => f.severity === "warning");
     if (first) {

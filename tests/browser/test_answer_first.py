@@ -105,3 +105,14 @@ def test_the_forms_keep_what_was_sent(page, live_server):
     # A local site (no-store page) keeps the typed password, so a second run needs no retyping.
     assert form.locator('[name="password"]').input_value() == "typed-password"
     assert "in-the-url" not in page.content()
+
+
+def test_the_live_check_says_the_same_answer(page):
+    page.goto("/token")
+    form = page.locator("form#token-form")
+    form.locator('[name="key"]').fill(SECRET)
+    form.locator('[name="token"]').fill(mint())  # no audience: the tip is not the answer
+    summary = page.locator("#live-summary")
+    summary.locator(".live-first").wait_for()
+    assert summary.locator(".live-first").inner_text().startswith("✔ Valid Supabase user access")
+    assert "audience" not in summary.inner_text()
