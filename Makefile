@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make run   - make a virtual environment, install, serve http://127.0.0.1:5000
 #   make test  - install the test tools, the Debian packages and the pinned npm packages the suite
-#                needs, run ruff and pytest
+#                needs, run ruff, mypy and pytest
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -43,6 +43,7 @@ node-deps: $(NODE_STAMP)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy inspector
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
