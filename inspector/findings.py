@@ -147,3 +147,23 @@ def worst(findings: list[Finding] | tuple[Finding, ...]) -> Severity | None:
 
 def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named case of a code with its own title, fix or severity; the JSON keeps the code.
+
+    Where one code covers several situations (`wrong_inspector` for a secret, a connection string
+    or a key), each situation's text is written once, in its package's catalog next to its code,
+    rather than at the place that reports it. `None` keeps the catalog's text.
+    """
+
+    code: str
+    title: str | None = None
+    fix: str | None = None
+    severity: str | None = None
+
+    def make(self, detail: str, **fmt: Any) -> Finding:
+        return make(
+            self.code, detail, title=self.title, fix=self.fix, severity=self.severity, **fmt
+        )

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from inspector.findings import Finding, define, make
+from inspector.findings import Finding, Variant, define, make
 from inspector.supabase import SUPABASE_CA_FILE
-from inspector.tokens.codes import Variant
 
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:

@@ -8,8 +8,7 @@ title or fix is a named `Variant` at the end.
 
 from __future__ import annotations
 
-from inspector.findings import define
-from inspector.tokens.codes import Variant
+from inspector.findings import Variant, define
 
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:

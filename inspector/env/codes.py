@@ -12,8 +12,7 @@ from __future__ import annotations
 # first so that the env area reuses that definition by name instead of defining a second text.
 import inspector.connections.codes  # noqa: F401
 from inspector import supabase
-from inspector.findings import Severity, UnknownCodeError, define, make
-from inspector.tokens.codes import Variant
+from inspector.findings import Severity, UnknownCodeError, Variant, define, make
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

@@ -7,34 +7,11 @@ Where one code covers situations that need their own title, fix or severity, eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from inspector.findings import Finding, define, make
+from inspector.findings import Variant, define
 
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
     return define(code, severity, title, fix, area="token")
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A named case of a code with its own title, fix or severity; the JSON keeps the code.
-
-    Where one code covers several situations (`wrong_inspector` for a secret, a connection string
-    or a key), each situation's text is written here once, next to its code, rather than at the
-    place that reports it. `None` keeps the catalog's text.
-    """
-
-    code: str
-    title: str | None = None
-    fix: str | None = None
-    severity: str | None = None
-
-    def make(self, detail: str, **fmt: Any) -> Finding:
-        return make(
-            self.code, detail, title=self.title, fix=self.fix, severity=self.severity, **fmt
-        )
 
 
 # Input.

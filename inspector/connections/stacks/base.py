@@ -14,8 +14,7 @@ from inspector.connections import suggest
 from inspector.connections.hosts import is_remote, is_supabase_cloud
 from inspector.connections.parse import DEFAULT_PORT, ParsedConnection
 from inspector.connections.probe import TlsReport
-from inspector.findings import Finding
-from inspector.tokens.codes import Variant
+from inspector.findings import Finding, Variant
 
 # What a stack's findings use for the CA in their fixes.
 OTHER_CA = "/path/to/ca.crt"

@@ -6,9 +6,8 @@ section; a situation of its own is a named `Variant`.
 
 from __future__ import annotations
 
-from inspector.findings import define
+from inspector.findings import Variant, define
 from inspector.supabase import SUPABASE_CA_FILE
-from inspector.tokens.codes import Variant
 
 
 def _d(code: str, severity: str, title: str, fix: str | None = None) -> str:
