@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from inspector.explain import recognises
-from inspector.shapes import looks_like_connection_string
+from inspector.shapes import is_client_command, looks_like_connection_string
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=", re.M)
 
@@ -24,6 +24,8 @@ def detect_paste(text: str) -> str:
     stripped = (text or "").strip()
     if not stripped:
         return "token"
+    if is_client_command(stripped):  # `PGPASSWORD=... psql ...` is not a .env line
+        return "connection"
     if not _LONE_CREDENTIAL.match(stripped) and recognises(stripped):
         return "error"
     lines = [ln for ln in stripped.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-# postgres:// or postgresql://, with SQLAlchemy's driver suffix (postgresql+psycopg2://) too.
-CONNECTION_URI = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.I)
+# postgres:// or postgresql://, with SQLAlchemy's driver suffix (postgresql+psycopg2://) too,
+# or a JDBC URL (jdbc:postgresql://, which the connection inspector converts).
+CONNECTION_URI = re.compile(r"^(?:jdbc:)?postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.I)
 # The libpq keywords that make key=value text a connection string (`host=... dbname=...`).
 DSN_KEYWORD = re.compile(r"\b(host|hostaddr|dbname|user|port|sslmode|password)\s*=", re.I)
 
@@ -25,8 +26,16 @@ def has_dsn_keyword(text: str) -> bool:
     return DSN_KEYWORD.search(text) is not None
 
 
+def is_client_command(text: str) -> bool:
+    """A psql or pg_dump command line (`psql -h H -U U -d D`, `PGPASSWORD=... psql "..."`)."""
+    from inspector.connections.convert import is_client_command as rule
+
+    return rule(text)
+
+
 def looks_like_connection_string(text: str) -> bool:
-    """A Postgres URI, or key=value text with two libpq keywords at least and no JWT in it."""
-    if is_connection_uri(text):
+    """A Postgres URI, a psql command line, or key=value text with two libpq keywords at least
+    and no JWT in it."""
+    if is_connection_uri(text) or is_client_command(text):
         return True
     return len(DSN_KEYWORD.findall(text)) >= 2 and "eyJ" not in text

@@ -1,5 +1,7 @@
 """The connection parser reads a string as libpq does (`psycopg2.extensions.parse_dsn`)."""
 
+import json
+
 import psycopg2
 import pytest
 from psycopg2.extensions import parse_dsn
@@ -10,6 +12,8 @@ from sqlalchemy.exc import ArgumentError
 from inspector.connections import inspect_connection
 from inspector.connections.drivers import asyncpg_parse
 from inspector.connections.parse import parse
+from inspector.env import inspect_env
+from inspector.paste import detect_paste
 
 
 @pytest.mark.parametrize(
@@ -274,3 +278,25 @@ def test_sslrootcert_system_takes_only_verify_full(mode):
     )
     assert not [f for f in implicit.findings if f.severity.value == "error"]
     assert "sslmode_no_verification" not in {f.code for f in implicit.findings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jdbc:postgresql://db.example.com:5432/app?user=u",
+        "psql -h db.example.com -p 5433 -U u -d app",
+        "PGPASSWORD=pw psql -h db.example.com app",
+        'psql "postgresql://u@db.example.com/app"',
+    ],
+)
+def test_the_paste_box_sends_jdbc_urls_and_psql_lines_to_the_connection_inspector(text):
+    assert detect_paste(text) == "connection"
+
+
+def test_a_jdbc_url_in_a_dotenv_is_linted_as_a_connection_string():
+    report = inspect_env(
+        "DATABASE_URL=jdbc:postgresql://localhost:5432/app?user=u&password=jdbc-S3cret\n"
+    )
+    (var,) = report.variables
+    assert var.kind == "connection_string"
+    assert "jdbc-S3cret" not in json.dumps(report.to_dict())

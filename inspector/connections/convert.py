@@ -70,9 +70,15 @@ def to_libpq(text: str) -> tuple[str, str] | None:
     command line; None for anything else. Raises ConversionError for a broken command line."""
     if _JDBC_RE.match(text):
         return jdbc_to_uri(text), "jdbc"
-    if _TOOL_RE.search(text.split("\n", 1)[0]) and _is_command(text):
+    if is_client_command(text):
         return command_to_libpq(text), "psql"
     return None
+
+
+def is_client_command(text: str) -> bool:
+    """A psql or pg_dump command line: its first word after any `NAME=value` is the tool."""
+    text = text.strip()
+    return bool(_TOOL_RE.search(text.split("\n", 1)[0])) and _is_command(text)
 
 
 def jdbc_to_uri(text: str) -> str:
