@@ -300,3 +300,17 @@ def test_a_jdbc_url_in_a_dotenv_is_linted_as_a_connection_string():
     (var,) = report.variables
     assert var.kind == "connection_string"
     assert "jdbc-S3cret" not in json.dumps(report.to_dict())
+
+
+def test_the_sslmode_table_never_offers_verify_ca_with_sslrootcert_system():
+    from inspector.connections.probe.tls import sslmode_table
+    from inspector.connections.tlsinfo import StoreVerdict
+
+    # A publicly trusted chain for another host name: verify-ca would pass, but not with system.
+    verdict = StoreVerdict("system", True, False, "tls_hostname_mismatch", "wrong host name")
+    rows = {(r["sslmode"], r.get("store")): r for r in sslmode_table({"system": verdict}, "other")}
+    assert rows[("verify-ca", "system")]["ok"] is False
+    assert "only with verify-full" in rows[("verify-ca", "system")]["why"]
+    assert "may not be used with sslrootcert=system" in _libpq_refusal(
+        sslmode="verify-ca", sslrootcert="system"
+    )

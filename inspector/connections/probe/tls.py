@@ -136,6 +136,9 @@ def sslmode_table(
             why = "ok" if ok else v.short  # the store's reason is said once, in its row
             if mode == "verify-ca" and ok and not v.name_ok:
                 why = "ok: the chain verifies (the host name is not checked)"
+            if mode == "verify-ca" and name == "system":
+                # libpq 16+: `weak sslmode "verify-ca" may not be used with sslrootcert=system`
+                ok, why = False, "libpq takes sslrootcert=system only with verify-full"
             root = (
                 own_root if name == OWN_ROOT_STORE and own_root else _STORE_ROOTS.get(name, pasted)
             )
