@@ -404,5 +404,8 @@ def test_pages_never_500(path, form):
         form["timeout"] = "0.5"
     r = _client().post(path, data=form)
     assert r.status_code != 500, r.data[:300]
+    if path == "/" and r.status_code == 307:  # a paste lands on its inspector's own page
+        assert r.location in ("/token", "/connection", "/env", "/explain")
+        return
     assert r.status_code in (200, 400, 413, 503)
     assert r.mimetype == "text/html"

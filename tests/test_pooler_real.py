@@ -11,7 +11,6 @@ makes the scenarios deterministic. Supavisor's wording stays with the fake peers
 
 from __future__ import annotations
 
-import asyncio
 import re
 from contextlib import closing
 
@@ -19,6 +18,7 @@ import psycopg
 import psycopg2
 import pytest
 
+from tests.fixtures import aio
 from tests.fixtures import pgbouncer as bouncers
 from tests.fixtures import real_errors as live
 from tests.fixtures.node import run_node
@@ -168,7 +168,7 @@ def test_asyncpg_statement_cache_size_0_interleaved_and_moved(pg):
                 await b.close()
             return rows
 
-        assert asyncio.run(scenario()) == [1] * 5
+        assert aio.run(scenario()) == [1] * 5
 
 
 def test_psycopg3_prepare_threshold_none_interleaved_and_moved(pg):
@@ -215,7 +215,7 @@ def test_asyncpg_in_one_process_names_do_not_collide(pgbouncer_tx):
             await a.close()
             await b.close()
 
-    assert asyncio.run(scenario()) == [1] * 4
+    assert aio.run(scenario()) == [1] * 4
     leftover = server_statements(pgbouncer_tx)
     assert len(leftover) == 2 and all(
         re.fullmatch(r"__asyncpg_stmt_[0-9a-f]+__", n) for n in leftover
