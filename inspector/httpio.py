@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from inspector.netpolicy import ProbeBlockedError, ProbePolicy
+
 MAX_BODY = 256 * 1024
 # The status line and headers may add this much; past MAX_RESPONSE in all, reading stops.
 MAX_HEAD = 32 * 1024
@@ -185,3 +187,19 @@ def os_text(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
+
+
+def allowed_addresses(host: str, addresses: list[str], policy: ProbePolicy) -> list[str]:
+    """The resolved addresses the policy allows, in order. A host with one address that the
+    policy refuses raises that refusal's own reason; several, all refused, one reason for all."""
+    allowed = []
+    for address in addresses:
+        try:
+            policy.check_address(address)
+            allowed.append(address)
+        except ProbeBlockedError:
+            if len(addresses) == 1:
+                raise
+    if not allowed:
+        raise ProbeBlockedError(f"every address of {host} is refused by this site's policy")
+    return allowed

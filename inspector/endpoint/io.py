@@ -27,6 +27,7 @@ from inspector.httpio import (
     PinnedHTTPConnection,
     PinnedHTTPSConnection,
     ResolveError,
+    allowed_addresses,
     os_text,
     resolve,
 )
@@ -128,17 +129,7 @@ def _split(url: str) -> tuple[str, str, int, str]:
 def _checked(addresses: list[str], policy: ProbePolicy, host: str) -> list[str]:
     if not addresses:
         raise RequestFailedError(f"{host} resolves to no address")
-    checked = []
-    for address in addresses:
-        try:
-            policy.check_address(address)
-            checked.append(address)
-        except ProbeBlockedError:
-            if len(addresses) == 1:
-                raise
-    if not checked:
-        raise ProbeBlockedError(f"every address of {host} is refused by this site's policy")
-    return checked
+    return allowed_addresses(host, addresses, policy)
 
 
 def _connection(

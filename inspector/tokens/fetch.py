@@ -28,7 +28,7 @@ import certifi
 
 from inspector import httpio, supabase
 from inspector.httpio import MAX_BODY, MAX_HEAD, MAX_RESPONSE
-from inspector.netpolicy import ProbeBlockedError, ProbePolicy
+from inspector.netpolicy import ProbePolicy
 from inspector.tokens.decode import loads
 
 __all__ = [
@@ -212,17 +212,7 @@ def _checked_addresses(host: str, port: int, policy: ProbePolicy, deadline: floa
     addresses = httpio.resolve(host, port, max(0.05, deadline - time.monotonic()))
     if not addresses:
         raise JWKSFetchError(f"{host} resolves to no address")
-    checked = []
-    for a in addresses:
-        try:
-            policy.check_address(a)
-            checked.append(a)
-        except ProbeBlockedError:
-            if len(addresses) == 1:
-                raise
-    if not checked:
-        raise ProbeBlockedError(f"every address of {host} is refused by this site's policy")
-    return checked
+    return httpio.allowed_addresses(host, addresses, policy)
 
 
 def _get(
