@@ -1288,3 +1288,26 @@ def test_cli_text_output_masks_secrets(invoke):
 def test_flask_inspect_explain_is_the_same_command(runner):
     result = runner.invoke(args=["inspect", "explain", "PGRST301"])
     assert result.exit_code == 1 and "jwt_signature_failed" in result.output
+
+
+def test_a_service_role_key_in_the_text_is_not_offered_back():
+    """A service_role key found in a paste is masked and offered with no input: it acts as the
+    project's server, so the explainer never echoes it, not even into the next inspector's form."""
+    import jwt as pyjwt
+
+    key = pyjwt.encode(
+        {
+            "iss": "supabase",
+            "ref": "abcdefghijklmnopqrst",
+            "role": "service_role",
+            "iat": 1,
+            "exp": 2**31,
+        },
+        "x" * 40,
+        algorithm="HS256",
+    )
+    report = explain(f"Error: Invalid API key (apikey: {key})").to_dict()
+    assert key not in json.dumps(report)
+    [found] = report["found"]["tokens"]
+    assert found["kind"] == "supabase_service_role_key"
+    assert found["next"]["input"] is None

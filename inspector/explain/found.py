@@ -104,7 +104,8 @@ def _describe_token(value: str) -> FoundToken:
     report = inspect_token(value)  # no key: nothing is fetched
     header = report.header if isinstance(report.header, dict) else {}
     alg = header.get("alg")
-    secret = report.kind in NEVER_ECHOED
+    # Not sent on either: what the token page never echoes, nor a key that acts as the server.
+    secret = report.kind in NEVER_ECHOED or report.kind in SECRET_KINDS
     return FoundToken(
         kind=report.kind,
         kind_label=report.kind_label,
