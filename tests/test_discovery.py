@@ -7,9 +7,7 @@ byte cap; and shared mode's policy on every path, blocked before any packet."""
 from __future__ import annotations
 
 import ipaddress
-import socket
 import time
-from contextlib import contextmanager
 
 import pytest
 
@@ -19,6 +17,7 @@ from inspector.tokens import discovery, inspect_token
 from inspector.tokens.fetch import DEFAULT_TTL, MAX_TTL, cache_ttl
 from tests.fixtures.jwks_server import OIDC_CERTS_PATH, OIDC_CONFIG_PATH, SUPABASE_JWKS_PATH
 from tests.fixtures.keys import REF
+from tests.fixtures.listener import listener
 
 # What a fetch may take past its deadline: thread hand-offs and a busy 2-CPU machine.
 SLACK = 0.75
@@ -309,31 +308,6 @@ def test_huge_answer_is_cut_by_the_byte_cap(kit, keyserver):
 # ---------- shared mode: the policy on every path, before any packet ----------
 
 
-@contextmanager
-def listener(host="127.0.0.1"):
-    """A real listening socket; `connections()` says how many connections reached it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((host, 0))
-    sock.listen(16)
-    sock.setblocking(False)
-    accepted = []
-
-    def connections() -> int:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except BlockingIOError:
-                return len(accepted)
-            accepted.append(conn)
-
-    try:
-        yield sock.getsockname()[1], connections
-    finally:
-        for c in accepted:
-            c.close()
-        sock.close()
-
-
 def assert_blocked(r):
     f = finding(r, "discovery_failed")
     assert f.title == "This site may not fetch the issuer's published keys"
@@ -362,7 +336,7 @@ def test_shared_jwks_uri_is_checked_too(kit, keyserver):
         allowed_hosts=("localhost",),
         allowed_networks=(ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")),
     )
-    with listener("127.0.0.2") as (port, connections):
+    with listener(host="127.0.0.2") as (port, connections):
         keyserver.behaviour.jwks_uri = f"https://127.0.0.2:{port}/certs"
         r = found(oidc_token(kit, keyserver), keyserver, policy=allowed)
         assert keyserver.hits(OIDC_CONFIG_PATH) == 1

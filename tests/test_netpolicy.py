@@ -264,7 +264,8 @@ def test_any_host_text_is_judged_without_crashing(text):
 
 import socket  # noqa: E402
 import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+
+from tests.fixtures.listener import listener  # noqa: E402
 
 SECRET_KEY = "3f1c0a9b8e7d6c5b4a39281706f5e4d3"
 SHARED_APP = {
@@ -278,31 +279,6 @@ TOKEN = (
     "eyJzdWIiOiIxIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJhdWQiOiJhdXRoZW50aWNhdGVkIn0."
     "c2lnbmF0dXJl"
 )
-
-
-@contextmanager
-def listener(family=socket.AF_INET, host="127.0.0.1"):
-    """A real listening socket; `connections()` says how many connections reached it."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.bind((host, 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    accepted = []
-
-    def connections() -> int:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except BlockingIOError:
-                return len(accepted)
-            accepted.append(conn)
-
-    try:
-        yield sock.getsockname()[1], connections
-    finally:
-        for c in accepted:
-            c.close()
-        sock.close()
 
 
 def _codes(report_json) -> set[str]:

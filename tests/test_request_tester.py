@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import socket
 import time
 from contextlib import contextmanager
 
@@ -21,6 +20,7 @@ from inspector.netpolicy import ProbePolicy
 from tests.fixtures import slow_http
 from tests.fixtures.backend import PUBLISHABLE_KEY
 from tests.fixtures.keys import DROP
+from tests.fixtures.listener import listener
 
 send = endpoint.test_request
 
@@ -424,31 +424,6 @@ def test_auth_project_from_a_hosted_issuer():
 
 
 # --- shared mode: blocked before any packet --------------------------------------------------
-
-
-@contextmanager
-def listener(family=socket.AF_INET, host="127.0.0.1"):
-    """A real listening socket; `connections()` says how many connections reached it."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.bind((host, 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    accepted = []
-
-    def connections() -> int:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except BlockingIOError:
-                return len(accepted)
-            accepted.append(conn)
-
-    try:
-        yield sock.getsockname()[1], connections
-    finally:
-        for c in accepted:
-            c.close()
-        sock.close()
 
 
 def shared(*hosts, networks=()):
